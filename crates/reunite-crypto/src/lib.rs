@@ -1,0 +1,2 @@
+//! reunite-crypto
+#![forbid(unsafe_code)]

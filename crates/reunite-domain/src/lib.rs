@@ -1,0 +1,2 @@
+//! reunite-domain
+#![forbid(unsafe_code)]

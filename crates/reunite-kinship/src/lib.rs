@@ -1,0 +1,2 @@
+//! reunite-kinship
+#![forbid(unsafe_code)]

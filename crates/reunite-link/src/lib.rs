@@ -1,0 +1,2 @@
+//! reunite-link
+#![forbid(unsafe_code)]

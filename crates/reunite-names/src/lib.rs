@@ -1,0 +1,2 @@
+//! reunite-names
+#![forbid(unsafe_code)]

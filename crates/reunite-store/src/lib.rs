@@ -1,0 +1,2 @@
+//! reunite-store
+#![forbid(unsafe_code)]

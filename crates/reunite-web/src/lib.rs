@@ -1,0 +1,2 @@
+//! reunite-web
+#![forbid(unsafe_code)]

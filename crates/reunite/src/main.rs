@@ -1,0 +1,3 @@
+//! The `reunite` binary.
+#![forbid(unsafe_code)]
+fn main() {}
