@@ -1,2 +1,15 @@
-//! reunite-domain
+//! Domain types and rules of reunite. No IO, no clock (time is a parameter), no global state.
+//!
+//! Values are parsed into these types at the edge (forms, files, command-line flags); past the
+//! edge the rest of the program can rely on them being valid.
 #![forbid(unsafe_code)]
+
+pub mod account;
+pub mod audit;
+pub mod sensitive;
+pub mod time;
+
+pub use account::{Lang, Role, UserId, Username, UsernameError};
+pub use audit::{Action, AuditEvent, NewAuditEvent};
+pub use sensitive::Sensitive;
+pub use time::{Clock, Timestamp};

@@ -1,0 +1,207 @@
+//! Staff accounts: identifiers, roles, languages, user names.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A staff account's identifier (random, opaque; not personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub String);
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a staff account may do. Least privilege: a researcher sees aggregates only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Accounts, keys, backups, configuration, the audit trail.
+    Admin,
+    /// Cases assigned to her, matches, disclosures, travel safety.
+    Caseworker,
+    /// Testimony intake and the witness-review workflow.
+    Reviewer,
+    /// Aggregate statistics only, never a record.
+    Researcher,
+}
+
+impl Role {
+    /// All roles, in display order.
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Caseworker, Role::Reviewer, Role::Researcher];
+
+    /// Stable identifier used in storage and forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Caseworker => "caseworker",
+            Role::Reviewer => "reviewer",
+            Role::Researcher => "researcher",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or(UnknownValue)
+    }
+}
+
+/// A value outside the allowed set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value")]
+pub struct UnknownValue;
+
+/// The user interface languages. Simplified Chinese is the public default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Lang {
+    /// 한국어
+    Ko,
+    /// 简体中文
+    #[default]
+    Zh,
+    /// English
+    En,
+}
+
+impl Lang {
+    /// All languages, in menu order.
+    pub const ALL: [Lang; 3] = [Lang::Zh, Lang::Ko, Lang::En];
+
+    /// BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Ko => "ko",
+            Lang::Zh => "zh-Hans",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language's own name for itself.
+    pub fn endonym(self) -> &'static str {
+        match self {
+            Lang::Ko => "한국어",
+            Lang::Zh => "简体中文",
+            Lang::En => "English",
+        }
+    }
+
+    /// Parses a tag leniently: `ko`, `ko-KR`, `zh`, `zh-CN`, `zh-Hans`, `en-US`…
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "ko" => Some(Lang::Ko),
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Picks the first supported language of an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut it = part.split(';');
+            let tag = it.next().unwrap_or("");
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(l) = Lang::from_tag(tag) {
+                if best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, l));
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+}
+
+/// A staff sign-in name: 3–64 characters, letters, digits, `.`, `_`, `-`; compared
+/// case-insensitively (stored lower-case).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+/// Why a user name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameError {
+    /// Fewer than 3 or more than 64 characters.
+    #[error("a user name has 3 to 64 characters")]
+    Length,
+    /// Something other than letters, digits, `.`, `_`, `-`.
+    #[error("a user name has only letters, digits, '.', '_' and '-'")]
+    Characters,
+}
+
+impl Username {
+    /// Validates and normalises (trim, lower-case).
+    pub fn parse(s: &str) -> Result<Self, UsernameError> {
+        let s = s.trim().to_lowercase();
+        let n = s.chars().count();
+        if !(3..=64).contains(&n) {
+            return Err(UsernameError::Length);
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(UsernameError::Characters);
+        }
+        Ok(Self(s))
+    }
+
+    /// The normalised name. Staff names are personal data: handle with care.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Username([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalised_and_checked() {
+        assert_eq!(Username::parse("  Admin ").unwrap().expose(), "admin");
+        assert_eq!(Username::parse("ab"), Err(UsernameError::Length));
+        assert_eq!(Username::parse("a b c"), Err(UsernameError::Characters));
+        assert_eq!(Username::parse("김상담").unwrap().expose(), "김상담");
+        assert!(!format!("{:?}", Username::parse("secretname").unwrap()).contains("secret"));
+    }
+
+    #[test]
+    fn accept_language_picks_highest_quality_supported() {
+        assert_eq!(
+            Lang::from_accept_language("fr;q=1, ko-KR;q=0.8, en;q=0.5"),
+            Some(Lang::Ko)
+        );
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9"), Some(Lang::Zh));
+        assert_eq!(Lang::from_accept_language("fr, de"), None);
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}
