@@ -176,6 +176,14 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(b.as_ref())
 }
 
+/// `N` random bytes from the OS RNG, zeroed on drop: for secrets of a size fixed by another
+/// standard, such as a 20-byte TOTP secret (RFC 4226 recommends 160 bits).
+pub fn random_bytes<const N: usize>() -> Zeroizing<[u8; N]> {
+    let mut b = Zeroizing::new([0u8; N]);
+    OsRng.fill_bytes(b.as_mut());
+    b
+}
+
 /// SHA-256 of a token, for storing session ids server-side: a database reader cannot
 /// present a stored value as a cookie. Unkeyed is enough because tokens have 256 bits.
 pub fn token_hash(token: &str) -> [u8; 32] {

@@ -215,3 +215,11 @@ fn token_hash_is_sha256() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
 }
+
+#[test]
+fn random_bytes_are_random() {
+    let a = reunite_crypto::random_bytes::<20>();
+    let b = reunite_crypto::random_bytes::<20>();
+    assert_ne!(*a, *b);
+    assert_ne!(*a, [0u8; 20]);
+}
