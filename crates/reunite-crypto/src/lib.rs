@@ -31,6 +31,28 @@
 //!   binds table, column, row id and data-key id, so a ciphertext copied to another row,
 //!   column or table fails to open rather than showing one person's data as another's.
 //!
+//! ## Example
+//!
+//! ```
+//! use reunite_crypto::{DataKey, FieldContext, MasterKey, open_field, seal_field, unwrap_key, wrap_key};
+//!
+//! let master = MasterKey::generate();
+//! // A data key for one record, stored wrapped next to it.
+//! let dk = DataKey::generate();
+//! let wrapped = wrap_key(&master, "dk-0001", "field", &dk);
+//!
+//! let ctx = FieldContext { table: "mothers", column: "birth_name", row_id: "m-42" };
+//! let envelope = seal_field(&dk, "dk-0001", &ctx, "김순희".as_bytes());
+//!
+//! // Later: unwrap the data key, open the field in the same place.
+//! let dk = unwrap_key(&master, "dk-0001", "field", &wrapped)?;
+//! assert_eq!(&open_field(&dk, &ctx, &envelope)?[..], "김순희".as_bytes());
+//! // The same envelope in another row does not open.
+//! let elsewhere = FieldContext { row_id: "m-43", ..ctx };
+//! assert!(open_field(&dk, &elsewhere, &envelope).is_err());
+//! # Ok::<(), reunite_crypto::CryptoError>(())
+//! ```
+//!
 //! ## Formats
 //!
 //! * Field envelope v1: `0x01 | key_id len (u8) | key_id | 24-byte nonce | ciphertext+tag`;
