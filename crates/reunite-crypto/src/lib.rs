@@ -90,6 +90,7 @@ mod keys;
 mod mac;
 mod password;
 mod sealed;
+pub mod totp;
 mod wrap;
 
 pub use code::{CODE_DIGITS, CODE_KDF_M_KIB, CODE_KDF_P, CODE_KDF_T, Peppers, TracingCode};

@@ -1,0 +1,74 @@
+//! Migrations: numbered SQL files per backend, applied in order, each in a transaction.
+
+use crate::{Backend, StoreError};
+use sqlx::AnyPool;
+
+/// (version, name, SQLite SQL, PostgreSQL SQL). Both backends carry the same versions.
+pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
+}
+
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await?;
+    if backend == Backend::Postgres {
+        // Several processes may start at once against one database.
+        sqlx::query("SELECT pg_advisory_lock(72450001)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = apply(&mut conn, backend).await;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock(72450001)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<(), StoreError> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (\
+           version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(&mut *conn)
+        .await?;
+    let current = current.unwrap_or(0);
+    if current > latest_version() {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known: latest_version(),
+        });
+    }
+    for &(version, name, lite, pg) in MIGRATIONS {
+        if version <= current {
+            continue;
+        }
+        let sql = match backend {
+            Backend::Sqlite => lite,
+            Backend::Postgres => pg,
+        };
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query(&backend.sql(
+            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+        ))
+        .bind(version)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "migration applied");
+    }
+    Ok(())
+}
