@@ -1,0 +1,306 @@
+//! Latin-script input: romanized Korean (RR, McCune–Reischauer, the North Korean system and
+//! common passport spellings) and pinyin, decoded into syllables with candidate readings.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use crate::hangul;
+use crate::tables::TABLES;
+
+/// A Latin token after normalization.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LatinToken {
+    /// Lowercase ASCII; `-` marks a syllable boundary; `'` an MR aspiration mark.
+    pub text: String,
+    /// Carried pinyin tone marks or tone numbers.
+    pub pinyin_marked: bool,
+    /// Carried McCune–Reischauer breves.
+    pub mr_marked: bool,
+}
+
+/// Normalizes one whitespace-free Latin token.
+pub(crate) fn normalize_token(tok: &str) -> LatinToken {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = LatinToken::default();
+    let mut s = String::new();
+    let mut last_base: Option<char> = None;
+    for c in tok.nfd() {
+        match c {
+            '\u{0306}' => {
+                out.mr_marked = true;
+                match last_base {
+                    Some('o') => s.insert(s.len() - 1, 'e'), // ŏ -> eo
+                    Some('u') => s.insert(s.len() - 1, 'e'), // ŭ -> eu
+                    _ => {}
+                }
+            }
+            '\u{0304}' | '\u{0301}' | '\u{030C}' | '\u{0300}' => out.pinyin_marked = true,
+            '\u{0308}' => {
+                if last_base == Some('u') {
+                    s.pop();
+                    s.push('v');
+                    out.pinyin_marked = true;
+                }
+            }
+            c if c.is_ascii_alphabetic() => {
+                let l = c.to_ascii_lowercase();
+                s.push(l);
+                last_base = Some(l);
+            }
+            '1'..='5' if last_base.is_some() => {
+                out.pinyin_marked = true;
+                s.push('-');
+                last_base = None;
+            }
+            '\'' | '’' | '‘' | 'ʼ' | '`' => {
+                let aspirate =
+                    s.ends_with('k') || s.ends_with('t') || s.ends_with('p') || s.ends_with("ch");
+                s.push(if aspirate { '\'' } else { '-' });
+                last_base = None;
+            }
+            c if c.is_alphabetic() => {
+                // Other letters (e.g. ß) have no reading here; keep a boundary.
+                s.push('-');
+                last_base = None;
+            }
+            _ => {
+                if !s.ends_with('-') {
+                    s.push('-');
+                }
+                last_base = None;
+            }
+        }
+    }
+    out.text = s.trim_matches('-').to_string();
+    out
+}
+
+/// Spellings of each initial (ㄱ..ㅎ) seen in RR, MR (breves folded, apostrophes kept), the
+/// North Korean system and passports.
+const INIT_SPELL: [&[&str]; 19] = [
+    &["g", "k", "gh", "kh"],
+    &["kk", "gg"],
+    &["n"],
+    &["d", "t"],
+    &["tt", "dd"],
+    &["r", "l", "rh"],
+    &["m"],
+    &["b", "p"],
+    &["pp", "bb"],
+    &["s", "sh"],
+    &["ss", "s"],
+    &[""],
+    &["j", "ch", "z", "jh"],
+    &["jj", "tch", "zz"],
+    &["ch", "ch'", "chh", "c"],
+    &["k", "k'", "kh"],
+    &["t", "t'", "th"],
+    &["p", "p'", "ph", "f"],
+    &["h"],
+];
+const VOW_SPELL: [&[&str]; 21] = [
+    &["a", "ah"],
+    &["ae", "ai", "ay"],
+    &["ya", "yah"],
+    &["yae"],
+    &["eo", "o", "u", "uh", "eu"],
+    &["e", "eh"],
+    &["yeo", "yo", "yu", "you"],
+    &["ye"],
+    &["o", "oh"],
+    &["wa", "wah"],
+    &["wae"],
+    &["oe", "oi", "we", "oy"],
+    &["yo"],
+    &["u", "oo", "ou"],
+    &["wo", "weo", "won"],
+    &["we"],
+    &["wi", "wee"],
+    &["yu", "yoo", "you"],
+    &["eu", "u", "ue", "y"],
+    &["ui", "eui", "i"],
+    &["i", "ee"],
+];
+/// Extra vowel spellings valid only without an initial consonant (우 Woo, 이 Yi).
+const VOW_SPELL_ZERO: [(u8, &str); 4] = [(13, "woo"), (13, "wu"), (20, "yi"), (18, "eu")];
+const FINAL_SPELL: [(u8, &[&str]); 8] = [
+    (0, &[""]),
+    (1, &["k", "g"]),
+    (4, &["n"]),
+    (8, &["l", "r"]),
+    (16, &["m"]),
+    (17, &["p", "b"]),
+    (21, &["ng"]),
+    (19, &["t"]),
+];
+/// Passport and traditional spellings that the regular rules do not produce.
+const PASSPORT: &[(&str, &str)] = &[
+    ("park", "박"),
+    ("bark", "박"),
+    ("pack", "박"),
+    ("bac", "박"),
+    ("kym", "김"),
+    ("paik", "백"),
+    ("baik", "백"),
+    ("back", "백"),
+    ("suh", "서"),
+    ("huh", "허"),
+    ("hur", "허"),
+    ("uhm", "엄"),
+    ("um", "엄"),
+    ("reeh", "리"),
+    ("rhie", "리"),
+    ("lym", "림"),
+    ("yune", "윤"),
+    ("yeun", "윤"),
+    ("kwang", "강"),
+    ("choi", "최"),
+    ("sohn", "손"),
+    ("shinn", "신"),
+    ("ahnn", "안"),
+    ("whang", "황"),
+    ("moon", "문"),
+];
+
+/// Latin spelling -> folded Hangul syllables it may stand for.
+static KOREAN_SPELLINGS: LazyLock<HashMap<String, Vec<u16>>> = LazyLock::new(|| {
+    let mut m: HashMap<String, Vec<u16>> = HashMap::new();
+    let mut add = |k: String, s: u16| {
+        let s = hangul::fold(s);
+        let v = m.entry(k).or_default();
+        if !v.contains(&s) {
+            v.push(s);
+        }
+    };
+    for (i, ispell) in INIT_SPELL.iter().enumerate() {
+        for (v, vspell) in VOW_SPELL.iter().enumerate() {
+            let extra: Vec<&str> = if i == 11 {
+                VOW_SPELL_ZERO
+                    .iter()
+                    .filter(|x| x.0 as usize == v)
+                    .map(|x| x.1)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for (f, fspell) in FINAL_SPELL {
+                let syl = hangul::join((i as u8, v as u8, f));
+                for is in ispell.iter() {
+                    for vs in vspell.iter().chain(extra.iter()) {
+                        for fs in fspell.iter() {
+                            add(format!("{is}{vs}{fs}"), syl);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (k, h) in PASSPORT {
+        for c in h.chars() {
+            if let Some(s) = hangul::index(c) {
+                add((*k).to_string(), s);
+            }
+        }
+    }
+    m
+});
+
+/// Candidate Hangul readings (folded) of a romanized Korean syllable.
+pub(crate) fn korean_candidates(s: &str) -> Option<&'static [u16]> {
+    KOREAN_SPELLINGS.get(s).map(|v| v.as_slice())
+}
+
+/// Segments `chunk` (no boundaries inside) into the fewest pieces accepted by `accept`,
+/// preferring longer pieces first on ties. Returns the piece boundaries.
+fn segment(chunk: &str, max: usize, accept: impl Fn(&str) -> bool) -> Option<Vec<(usize, usize)>> {
+    let b = chunk.as_bytes();
+    let n = b.len();
+    // best[i] = (pieces, next) for chunk[i..]
+    let mut best: Vec<Option<(u16, usize)>> = vec![None; n + 1];
+    best[n] = Some((0, n));
+    for i in (0..n).rev() {
+        for l in (1..=max.min(n - i)).rev() {
+            if !chunk.is_char_boundary(i + l) {
+                continue;
+            }
+            if let Some((cnt, _)) = best[i + l]
+                && accept(&chunk[i..i + l])
+                && best[i].is_none_or(|(c, _)| cnt + 1 < c)
+            {
+                best[i] = Some((cnt + 1, i + l));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let (_, nx) = best[i]?;
+        out.push((i, nx));
+        i = nx;
+    }
+    Some(out)
+}
+
+/// Decodes a normalized token as romanized Korean: one candidate set per syllable.
+pub(crate) fn decode_korean(tok: &str) -> Option<Vec<(&'static [u16], String)>> {
+    let mut out = Vec::new();
+    for chunk in tok.split('-').filter(|c| !c.is_empty()) {
+        let segs = segment(chunk, 9, |p| KOREAN_SPELLINGS.contains_key(p))?;
+        for (a, b) in segs {
+            let p = &chunk[a..b];
+            out.push((korean_candidates(p)?, p.replace('\'', "")));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Decodes a normalized token as pinyin (tones already removed): pinyin ids per syllable.
+pub(crate) fn decode_pinyin(tok: &str) -> Option<Vec<u16>> {
+    if tok.contains('\'') {
+        return None;
+    }
+    let t = &*TABLES;
+    let ok = |p: &str| t.pinyin_id.contains_key(p) && p.bytes().any(|c| b"aeiouv".contains(&c));
+    let mut out = Vec::new();
+    for chunk in tok.split('-').filter(|c| !c.is_empty()) {
+        for (a, b) in segment(chunk, 6, ok)? {
+            out.push(t.pinyin_id[&chunk[a..b]]);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(s: &str) -> u16 {
+        hangul::fold(hangul::index(s.chars().next().unwrap()).unwrap())
+    }
+
+    #[test]
+    fn romanized_korean_decodes_to_candidates() {
+        let d = decode_korean(&normalize_token("Jeongah").text).unwrap();
+        assert_eq!(d.len(), 2);
+        assert!(d[0].0.contains(&h("정")));
+        assert!(d[1].0.contains(&h("아")));
+        let d = decode_korean(&normalize_token("Ch'ŏl").text).unwrap();
+        assert!(d[0].0.contains(&h("철")));
+        for s in ["Lee", "Yi", "Rhee", "Ri", "I"] {
+            let d = decode_korean(&normalize_token(s).text).unwrap();
+            assert!(d[0].0.contains(&h("이")), "{s}");
+        }
+    }
+
+    #[test]
+    fn pinyin_decodes_with_or_without_tones() {
+        let t = &*TABLES;
+        let a = decode_pinyin(&normalize_token("Zhèngrì").text).unwrap();
+        assert_eq!(a, vec![t.pinyin_id["zheng"], t.pinyin_id["ri"]]);
+        assert!(normalize_token("Lǐ").pinyin_marked);
+        let b = decode_pinyin(&normalize_token("Jiao'an").text).unwrap();
+        assert_eq!(b.len(), 2);
+        let c = decode_pinyin(&normalize_token("Lü").text).unwrap();
+        assert_eq!(c, vec![t.pinyin_id["lv"]]);
+    }
+}

@@ -1,0 +1,745 @@
+//! Normalization, script detection, name parsing and [`PreparedName`].
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::hangul;
+use crate::latin;
+use crate::tables::{self, Bits, COMPOUND_SURNAMES, TABLES};
+
+/// The script of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Script {
+    /// Korean Hangul syllables.
+    Hangul,
+    /// Han characters: Chinese Hanzi (simplified or traditional) or Korean Hanja.
+    Han,
+    /// Latin letters: romanized Korean or pinyin.
+    Latin,
+    /// Anything else (digits, other scripts).
+    Other,
+}
+
+/// The script of one character.
+pub fn script_of(c: char) -> Script {
+    let u = c as u32;
+    if hangul::is_syllable(c) || (0x1100..=0x11FF).contains(&u) || (0x3131..=0x318E).contains(&u) {
+        Script::Hangul
+    } else if matches!(u, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+        || c == '〇'
+    {
+        Script::Han
+    } else if c.is_alphabetic() && (u < 0x0250 || (0x1E00..=0x1EFF).contains(&u)) {
+        Script::Latin
+    } else {
+        Script::Other
+    }
+}
+
+/// Normalizes a name for storage and comparison: NFKC (full-width letters and compatibility
+/// ideographs become ordinary ones), Latin lowercased, dashes unified to `-`, dots, commas,
+/// middle dots and underscores turned into spaces, runs of spaces collapsed, and a space put
+/// between runs of different scripts. Latin diacritics (pinyin tones, MR breves) are kept
+/// (in NFC) because they tell the systems apart.
+///
+/// Idempotent: `normalize(&normalize(s)) == normalize(s)`.
+///
+/// ```
+/// assert_eq!(reunite_names::normalize("  Ｋｉｍ　Jong–il "), "kim jong-il");
+/// assert_eq!(reunite_names::normalize("李英子Li"), "李英子 li");
+/// ```
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last: Option<Script> = None;
+    let mut pending_space = false;
+    let lowered: String = text.nfkc().flat_map(char::to_lowercase).collect();
+    for c in lowered.nfc() {
+        let mapped = match c {
+            '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '-' => '-',
+            '.' | ',' | '·' | '・' | '･' | '_' | '/' | ';' | ':' => ' ',
+            c if c.is_whitespace() || c.is_control() => ' ',
+            c => c,
+        };
+        if mapped == ' ' {
+            pending_space = true;
+            continue;
+        }
+        let s = match mapped {
+            '-' | '\'' | '’' => last,
+            c if unicode_normalization::char::is_combining_mark(c) => last,
+            c => Some(script_of(c)),
+        };
+        if mapped == '-' && (last.is_none() || pending_space || out.ends_with('-')) {
+            continue;
+        }
+        if !out.is_empty() && (pending_space || (s != last && s.is_some() && last.is_some())) {
+            if out.ends_with('-') {
+                out.pop();
+            }
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(mapped);
+        last = s;
+    }
+    while out.ends_with('-') || out.ends_with(' ') {
+        out.pop();
+    }
+    // A hyphen that survived next to a space is dropped above; recheck idempotence hazards.
+    out
+}
+
+/// Detects the script of each whitespace-separated token of a normalized name.
+pub fn tokens(normalized: &str) -> Vec<(&str, Script)> {
+    normalized
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            (
+                t,
+                t.chars()
+                    .map(script_of)
+                    .find(|s| *s != Script::Other)
+                    .unwrap_or(Script::Other),
+            )
+        })
+        .collect()
+}
+
+/// A small inline set of u16 values.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Small {
+    n: u8,
+    v: [u16; 7],
+}
+
+impl std::fmt::Debug for Small {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl Small {
+    pub fn push(&mut self, x: u16) {
+        if (self.n as usize) < self.v.len() && !self.as_slice().contains(&x) {
+            self.v[self.n as usize] = x;
+            self.n += 1;
+        }
+    }
+    pub fn as_slice(&self) -> &[u16] {
+        &self.v[..self.n as usize]
+    }
+}
+
+/// Where a syllable came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Src {
+    Hangul,
+    Han,
+    Korean,
+    Pinyin,
+    Unknown,
+}
+
+/// One syllable with its candidate readings.
+#[derive(Debug, Clone)]
+pub(crate) struct Syl {
+    pub src: Src,
+    /// Folded Hangul readings.
+    pub kor: Small,
+    /// Korean reading ids of `kor` (for the bit sets).
+    pub kor_kid: Small,
+    /// Pinyin ids.
+    pub man: Small,
+    /// Korean reading ids inferred from pinyin through the Hanja that read so.
+    pub kor_inf: Bits,
+    /// Pinyin ids inferred from Korean readings through the Hanja that read so.
+    pub man_inf: Bits,
+    /// The text of the syllable as written.
+    pub label: Box<str>,
+}
+
+impl Syl {
+    fn new(src: Src, label: &str) -> Syl {
+        Syl {
+            src,
+            kor: Small::default(),
+            kor_kid: Small::default(),
+            man: Small::default(),
+            kor_inf: [0; 8],
+            man_inf: [0; 8],
+            label: label.into(),
+        }
+    }
+
+    fn add_kor(&mut self, folded: u16, infer: bool) {
+        let t = &*TABLES;
+        self.kor.push(folded);
+        let k = t.kid_of(folded);
+        if k != u16::MAX {
+            self.kor_kid.push(k);
+            if infer {
+                for (w, x) in self.man_inf.iter_mut().zip(&t.man_inf[k as usize]) {
+                    *w |= x;
+                }
+            }
+        }
+    }
+
+    fn hangul(c: char) -> Syl {
+        let mut s = Syl::new(Src::Hangul, &c.to_string());
+        if let Some(i) = hangul::index(c) {
+            s.add_kor(hangul::fold(i), true);
+        }
+        s
+    }
+
+    fn han(c: char, surname: Option<&[u16]>) -> Syl {
+        let t = &*TABLES;
+        let mut s = Syl::new(Src::Han, &c.to_string());
+        if let Some(ids) = surname {
+            for &p in ids {
+                s.man.push(p);
+            }
+        }
+        if let Some(e) = t.han.get(&c) {
+            let first = if surname.is_some() {
+                e.surname_reading()
+            } else {
+                e.given_reading()
+            };
+            if let Some(r) = first {
+                s.add_kor(hangul::fold(r), false);
+            }
+            for r in e.kor.iter() {
+                s.add_kor(hangul::fold(r.0), false);
+            }
+            for &p in e.man.iter() {
+                s.man.push(p);
+            }
+        }
+        s
+    }
+
+    fn korean(cands: &[u16], label: &str) -> Syl {
+        let mut s = Syl::new(Src::Korean, label);
+        for &c in cands {
+            s.add_kor(c, true);
+        }
+        s
+    }
+
+    fn pinyin(p: u16) -> Syl {
+        let t = &*TABLES;
+        let mut s = Syl::new(Src::Pinyin, t.pinyin[p as usize]);
+        s.man.push(p);
+        if let Some(b) = t.kor_inf.get(p as usize) {
+            s.kor_inf = *b;
+        }
+        s
+    }
+
+    /// A romanization-like spelling used for the fallback key.
+    fn spelling(&self) -> String {
+        match self.src {
+            Src::Hangul | Src::Han => self
+                .kor
+                .as_slice()
+                .first()
+                .map(|&k| crate::romanize::syllable_rr(k))
+                .unwrap_or_default(),
+            _ => self.label.to_string(),
+        }
+    }
+}
+
+/// One reading of a name: surname syllables and given-name syllables.
+#[derive(Debug, Clone)]
+pub(crate) struct Parse {
+    pub sur: Vec<Syl>,
+    pub given: Vec<Syl>,
+    /// Coarse phonetic skeleton of the given name, for names whose syllables do not align.
+    pub skel: Box<[u8]>,
+    pub has_unknown: bool,
+}
+
+/// A name parsed once, with the readings of every syllable computed, ready for many cheap
+/// comparisons with [`crate::compare`].
+///
+/// ```
+/// use reunite_names::{compare, Level, PreparedName};
+/// let a = PreparedName::new("리영자");
+/// let b = PreparedName::new("Lee Young-ja");
+/// assert!(compare(&a, &b).level >= Level::SameReading);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PreparedName {
+    pub(crate) text: Box<str>,
+    pub(crate) hash: u64,
+    pub(crate) parses: Vec<Parse>,
+    pub(crate) surname_key: u64,
+    pub(crate) keys: Vec<u64>,
+}
+
+pub(crate) fn fnv(tag: u8, vals: impl IntoIterator<Item = u16>) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325 ^ tag as u64;
+    h = h.wrapping_mul(0x100000001b3);
+    for v in vals {
+        for b in v.to_le_bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    h
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Interp {
+    Korean,
+    Pinyin,
+    Raw,
+}
+
+impl PreparedName {
+    /// Parses and prepares a name written in any mix of Hangul, Han characters and Latin.
+    /// Never fails: an unreadable name gives a name that matches nothing but itself.
+    pub fn new(text: &str) -> PreparedName {
+        let norm = normalize(text);
+        let toks = tokens(&norm);
+        let mut parses = Vec::new();
+        let has_latin = toks.iter().any(|t| t.1 == Script::Latin);
+        if has_latin {
+            let lat: Vec<Option<latin::LatinToken>> = toks
+                .iter()
+                .map(|t| (t.1 == Script::Latin).then(|| latin::normalize_token(t.0)))
+                .collect();
+            let any_pinyin_mark = lat.iter().flatten().any(|l| l.pinyin_marked);
+            let any_mr_mark = lat
+                .iter()
+                .flatten()
+                .any(|l| l.mr_marked || l.text.contains('\''));
+            let mut interps = Vec::new();
+            if !any_pinyin_mark {
+                interps.push(Interp::Korean);
+            }
+            if !any_mr_mark {
+                interps.push(Interp::Pinyin);
+            }
+            let mut ok = false;
+            for interp in interps {
+                if let Some(ts) = build_tokens(&toks, &lat, interp) {
+                    ok = true;
+                    order_parses(ts, interp, &mut parses);
+                }
+            }
+            if !ok && let Some(ts) = build_tokens(&toks, &lat, Interp::Raw) {
+                order_parses(ts, Interp::Raw, &mut parses);
+            }
+        } else if let Some(ts) = build_tokens(&toks, &[], Interp::Korean) {
+            order_parses(ts, Interp::Korean, &mut parses);
+        }
+        let mut name = PreparedName {
+            hash: fnv(0, norm.encode_utf16()),
+            text: norm.into(),
+            parses,
+            surname_key: 0,
+            keys: Vec::new(),
+        };
+        crate::keys::compute(&mut name);
+        name
+    }
+
+    /// The normalized text.
+    pub fn normalized(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether any reading was found (false for empty or unreadable input).
+    pub fn is_empty(&self) -> bool {
+        self.parses.is_empty()
+    }
+
+    /// The canonical surname key, for term-frequency adjustment: the folded Korean reading of
+    /// the surname, so 김, 金, Kim, Gim and Jīn give the same key (and 이, 리, 李, Lee, Rhee, Yi
+    /// another). 0 when there is no surname.
+    pub fn surname_key(&self) -> u64 {
+        self.surname_key
+    }
+
+    /// Blocking keys: a few keys (usually 1–4) such that variants of one name in any script
+    /// share at least one. Each combines a candidate surname reading with the coarse initial
+    /// consonant of the given name.
+    pub fn blocking_keys(&self) -> &[u64] {
+        &self.keys
+    }
+
+    /// The surname and given name of the preferred parse as Hangul (first reading of each
+    /// syllable), if every syllable has a Korean reading.
+    pub fn hangul(&self) -> Option<(String, String)> {
+        let p = self.parses.first()?;
+        let f = |v: &[Syl]| -> Option<String> {
+            v.iter()
+                .map(|s| s.kor.as_slice().first().map(|&k| hangul::to_char(k)))
+                .collect()
+        };
+        Some((f(&p.sur)?, f(&p.given)?))
+    }
+
+    /// Approximate heap and inline size in bytes.
+    pub fn size_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.text.len()
+            + self.keys.len() * 8
+            + self
+                .parses
+                .iter()
+                .map(|p| {
+                    std::mem::size_of::<Parse>()
+                        + (p.sur.len() + p.given.len()) * std::mem::size_of::<Syl>()
+                        + p.sur
+                            .iter()
+                            .chain(&p.given)
+                            .map(|s| s.label.len())
+                            .sum::<usize>()
+                        + p.skel.len()
+                })
+                .sum::<usize>()
+    }
+}
+
+struct Tok {
+    syls: Vec<Syl>,
+    latin: bool,
+    surname_like: bool,
+}
+
+fn build_tokens(
+    toks: &[(&str, Script)],
+    lat: &[Option<latin::LatinToken>],
+    interp: Interp,
+) -> Option<Vec<Tok>> {
+    let t = &*TABLES;
+    let mut out = Vec::new();
+    let n_tokens = toks
+        .iter()
+        .filter(|t| matches!(t.1, Script::Hangul | Script::Han | Script::Latin))
+        .count();
+    for (k, (text, script)) in toks.iter().enumerate() {
+        match script {
+            Script::Hangul | Script::Han => {
+                let chars: Vec<char> = text
+                    .chars()
+                    .filter(|c| script_of(*c) != Script::Other)
+                    .collect();
+                // Surname length: first token of several, or a compound surname at the start.
+                let first = out.is_empty();
+                let sur_len = if first {
+                    let two: String = chars.iter().take(2).collect();
+                    let compound = chars.len() >= 3
+                        && (COMPOUND_SURNAMES.contains(&two.as_str())
+                            || t.surnames.contains_key(two.as_str()));
+                    if n_tokens > 1 && chars.len() <= 2 {
+                        chars.len()
+                    } else if compound {
+                        2
+                    } else {
+                        1
+                    }
+                } else {
+                    0
+                };
+                let mut syls = Vec::new();
+                for (i, &c) in chars.iter().enumerate() {
+                    if hangul::is_syllable(c) {
+                        syls.push(Syl::hangul(c));
+                    } else if script_of(c) == Script::Han {
+                        let sur = if i < sur_len {
+                            let key: String = chars[..sur_len].iter().collect();
+                            t.surnames.get(key.as_str()).map(|ids| {
+                                if sur_len == 1 {
+                                    &ids[..]
+                                } else {
+                                    &ids[i..i + 1]
+                                }
+                            })
+                        } else {
+                            None
+                        };
+                        syls.push(Syl::han(c, sur.filter(|s| !s.is_empty())));
+                    }
+                }
+                if syls.is_empty() {
+                    continue;
+                }
+                if first && sur_len < syls.len() && sur_len > 0 {
+                    let given = syls.split_off(sur_len);
+                    out.push(Tok {
+                        syls,
+                        latin: false,
+                        surname_like: true,
+                    });
+                    out.push(Tok {
+                        syls: given,
+                        latin: false,
+                        surname_like: false,
+                    });
+                } else {
+                    out.push(Tok {
+                        syls,
+                        latin: false,
+                        surname_like: first,
+                    });
+                }
+            }
+            Script::Latin => {
+                let lt = lat.get(k)?.as_ref()?;
+                let syls: Vec<Syl> = match interp {
+                    Interp::Korean => latin::decode_korean(&lt.text)?
+                        .iter()
+                        .map(|(c, label)| Syl::korean(c, label))
+                        .collect(),
+                    Interp::Pinyin => latin::decode_pinyin(&lt.text)?
+                        .into_iter()
+                        .map(Syl::pinyin)
+                        .collect(),
+                    Interp::Raw => match latin::decode_korean(&lt.text) {
+                        Some(d) => d.iter().map(|(c, label)| Syl::korean(c, label)).collect(),
+                        None => vec![Syl::new(Src::Unknown, &lt.text.replace(['-', '\''], ""))],
+                    },
+                };
+                if syls.is_empty() {
+                    continue;
+                }
+                let surname_like = match (interp, syls.as_slice()) {
+                    (Interp::Pinyin, [s]) => t.surname_by_pinyin.contains_key(&s.man.as_slice()[0]),
+                    (Interp::Pinyin, _) => false,
+                    (_, [s]) => s
+                        .kor
+                        .as_slice()
+                        .iter()
+                        .any(|k| t.korean_surname_rank.contains_key(k)),
+                    (_, [a, b]) => {
+                        let pair = |x: &Syl| x.kor.as_slice().to_vec();
+                        COMPOUND_SURNAMES.iter().any(|c| {
+                            let mut it = c.chars().filter_map(hangul::index).map(hangul::fold);
+                            match (it.next(), it.next()) {
+                                (Some(x), Some(y)) => pair(a).contains(&x) && pair(b).contains(&y),
+                                _ => false,
+                            }
+                        })
+                    }
+                    _ => false,
+                };
+                out.push(Tok {
+                    syls,
+                    latin: true,
+                    surname_like,
+                });
+            }
+            Script::Other => {}
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn order_parses(mut ts: Vec<Tok>, _interp: Interp, parses: &mut Vec<Parse>) {
+    let n = ts.len();
+    if n == 1 {
+        // One token: surname is its first syllable (or a compound surname).
+        let tok = ts.pop().unwrap_or(Tok {
+            syls: Vec::new(),
+            latin: false,
+            surname_like: false,
+        });
+        let mut syls = tok.syls;
+        let sur_len = if tok.latin && syls.len() >= 3 && compound_at_start(&syls) {
+            2
+        } else {
+            1
+        };
+        let given = syls.split_off(sur_len.min(syls.len()));
+        parses.push(make_parse(syls, given));
+        return;
+    }
+    let any_latin = ts.iter().any(|t| t.latin);
+    let first_ok = ts[0].surname_like;
+    let last_ok = ts[n - 1].surname_like && ts[n - 1].latin;
+    let first_multi = ts[0].syls.len() >= 2;
+    let surname_first = !any_latin || first_ok || !last_ok;
+    let given_first = any_latin && last_ok && (!first_ok || (n == 2 && first_multi));
+    if surname_first {
+        let sur = ts[0].syls.clone();
+        let given = ts[1..]
+            .iter()
+            .flat_map(|t| t.syls.iter().cloned())
+            .collect();
+        parses.push(make_parse(sur, given));
+    }
+    if given_first {
+        let sur = ts[n - 1].syls.clone();
+        let given = ts[..n - 1]
+            .iter()
+            .flat_map(|t| t.syls.iter().cloned())
+            .collect();
+        parses.push(make_parse(sur, given));
+    }
+}
+
+fn compound_at_start(syls: &[Syl]) -> bool {
+    COMPOUND_SURNAMES.iter().any(|c| {
+        let mut it = c.chars().filter_map(hangul::index).map(hangul::fold);
+        match (it.next(), it.next()) {
+            (Some(x), Some(y)) => {
+                syls[0].kor.as_slice().contains(&x) && syls[1].kor.as_slice().contains(&y)
+            }
+            _ => false,
+        }
+    })
+}
+
+fn make_parse(sur: Vec<Syl>, given: Vec<Syl>) -> Parse {
+    let spelled: String = given.iter().map(|s| s.spelling()).collect();
+    let has_unknown = sur.iter().chain(&given).any(|s| s.src == Src::Unknown);
+    Parse {
+        skel: skeleton(&spelled).into(),
+        sur,
+        given,
+        has_unknown,
+    }
+}
+
+/// A coarse phonetic skeleton of a romanized string: consonants merged by place, vowels by
+/// romanization confusions, repeats collapsed.
+pub(crate) fn skeleton(s: &str) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::new();
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let m = match c {
+            b'g' | b'k' | b'q' | b'c' => b'k',
+            b'd' | b't' => b't',
+            b'b' | b'p' | b'f' => b'p',
+            b'j' | b'z' => b'j',
+            b's' | b'x' => b's',
+            b'r' | b'l' => b'l',
+            b'n' => b'n',
+            b'm' => b'm',
+            b'h' => {
+                // h only counts at the start of a syllable (after a consonant it marks
+                // aspiration, after a vowel at the end it is a spelling device).
+                let next_vowel = b.get(i + 1).is_some_and(|x| b"aeiouwy".contains(x));
+                let prev_cons = i > 0 && !b"aeiouwy".contains(&b[i - 1]);
+                if next_vowel && (i == 0 || !prev_cons || b[i - 1] == b'n' || b[i - 1] == b'g') {
+                    b'h'
+                } else {
+                    continue;
+                }
+            }
+            b'a' => b'a',
+            b'e' | b'o' | b'u' | b'v' => b'o',
+            b'i' | b'y' => b'i',
+            b'w' => continue,
+            _ => continue,
+        };
+        if out.last() != Some(&m) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// Compact readings of a name for display: one entry per syllable of the preferred parse.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SyllableReadings {
+    /// The syllable as written.
+    pub text: String,
+    /// `surname` or `given`.
+    pub part: &'static str,
+    /// Korean readings (Hangul, folded by the initial-sound law).
+    pub korean: Vec<String>,
+    /// Mandarin readings (toneless pinyin; ü written v).
+    pub mandarin: Vec<String>,
+    /// Mandarin readings inferred from the Korean ones through the Hanja that read so.
+    pub mandarin_via_hanja: Vec<String>,
+    /// Korean readings inferred from pinyin through the Hanja that read so.
+    pub korean_via_hanja: Vec<String>,
+}
+
+/// The readings of each syllable of `text` (all parses).
+pub fn readings(text: &str) -> Vec<Vec<SyllableReadings>> {
+    let n = PreparedName::new(text);
+    let t = &*TABLES;
+    let kid_syl = &*crate::keys::KID_SYL;
+    n.parses
+        .iter()
+        .map(|p| {
+            p.sur
+                .iter()
+                .map(|s| (s, "surname"))
+                .chain(p.given.iter().map(|s| (s, "given")))
+                .map(|(s, part)| SyllableReadings {
+                    text: s.label.to_string(),
+                    part,
+                    korean: s
+                        .kor
+                        .as_slice()
+                        .iter()
+                        .map(|&k| hangul::to_char(k).to_string())
+                        .collect(),
+                    mandarin: s
+                        .man
+                        .as_slice()
+                        .iter()
+                        .map(|&m| t.pinyin[m as usize].to_string())
+                        .collect(),
+                    mandarin_via_hanja: (0..t.pinyin.len() as u16)
+                        .filter(|&m| tables::bit_get(&s.man_inf, m))
+                        .map(|m| t.pinyin[m as usize].to_string())
+                        .collect(),
+                    korean_via_hanja: (0..kid_syl.len() as u16)
+                        .filter(|&k| tables::bit_get(&s.kor_inf, k))
+                        .map(|k| hangul::to_char(kid_syl[k as usize]).to_string())
+                        .collect(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalization_handles_width_spacing_and_scripts() {
+        assert_eq!(normalize("ＫＩＭ  Jong—Il"), "kim jong-il");
+        assert_eq!(normalize("한국은korea"), "한국은 korea");
+        assert_eq!(normalize("Kim J. -Il"), "kim j il");
+        assert_eq!(normalize("Lǐ Yīnghào"), "lǐ yīnghào");
+    }
+
+    #[test]
+    fn hangul_compound_surnames_parse() {
+        let n = PreparedName::new("남궁민수");
+        assert_eq!(
+            n.hangul().unwrap(),
+            ("남궁".to_string(), "민수".to_string())
+        );
+        let n = PreparedName::new("欧阳修文");
+        assert_eq!(n.parses[0].sur.len(), 2);
+        let n = PreparedName::new("김정일");
+        assert_eq!(n.hangul().unwrap(), ("김".to_string(), "정일".to_string()));
+    }
+
+    #[test]
+    fn latin_order_is_detected() {
+        let n = PreparedName::new("Syngman Rhee");
+        assert!(
+            n.parses
+                .iter()
+                .all(|p| p.sur.len() == 1 && p.sur[0].label.as_ref() == "rhee")
+        );
+        let n = PreparedName::new("Kim Jong-il");
+        assert_eq!(n.parses[0].sur[0].label.as_ref(), "kim");
+        assert_eq!(n.parses[0].given.len(), 2);
+    }
+}
