@@ -218,3 +218,158 @@ pub(crate) fn likelihood(
     };
     Ok(run.rec(0))
 }
+
+#[cfg(test)]
+mod tests {
+    //! V11: pedprobr `test-likelihood.R`, `test-mutations.R`, `test-theta-correction.R`
+    //! (single-pedigree likelihoods, not LRs).
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::allele::Allele;
+    use crate::freq::FrequencyTable;
+    use crate::locus::ModelOptions;
+    use crate::mutation::{MutationModel, MutationSpec};
+    use crate::pedigree::Pedigree;
+
+    fn a(s: &str) -> Allele {
+        Allele::parse(s).unwrap()
+    }
+
+    /// Likelihood of `ped` with the typed persons `obs` at a locus with alleles 1, 2, ….
+    fn lik(
+        freqs: &[f64],
+        ped: &str,
+        obs: &[(&str, Genotype)],
+        mutation: MutationSpec,
+        theta: f64,
+    ) -> f64 {
+        let names: Vec<String> = (1..=freqs.len()).map(|i| i.to_string()).collect();
+        let t = FrequencyTable::from_entries(names.iter().zip(freqs).map(|(n, p)| ("L", a(n), *p)))
+            .unwrap();
+        let lf = t.locus(&crate::Marker::new("L")).unwrap();
+        let observed: BTreeSet<Allele> = obs.iter().flat_map(|(_, g)| g.alleles()).collect();
+        let opts = ModelOptions {
+            floor: None,
+            silent: 0.0,
+            normalize: true,
+            mutation,
+        };
+        let m = LocusModel::build("L", lf, &observed, &opts, !mutation.is_on()).unwrap();
+        let mut p = Pedigree::parse(ped).unwrap_or_default();
+        for (n, _) in obs {
+            p.add_person(n);
+        }
+        let persons: Vec<EnginePerson> = p
+            .persons()
+            .iter()
+            .map(|q| EnginePerson {
+                father: q.father,
+                mother: q.mother,
+                obs: obs.iter().find(|(n, _)| *n == q.name).map(|x| x.1),
+            })
+            .collect();
+        likelihood(&m, &persons, theta, FounderConvention::Mutated, 1e9).unwrap()
+    }
+
+    fn close(x: f64, y: f64) {
+        assert!((x - y).abs() <= 1e-12 * y.abs().max(1e-300), "{x} vs {y}");
+    }
+
+    const NONE: MutationSpec = MutationSpec::none();
+
+    #[test]
+    fn v11_pedprobr_trios_sibs_grandparents() {
+        let het = Genotype::Het(a("1"), a("2"));
+        let (p, q) = (0.2, 0.8);
+        close(
+            lik(
+                &[p, q],
+                "FA+MO>CH",
+                &[("FA", het), ("MO", het), ("CH", het)],
+                NONE,
+                0.0,
+            ),
+            2.0 * p * p * q * q,
+        );
+        close(
+            lik(&[p, q], "FA+MO>CH", &[("FA", het), ("CH", het)], NONE, 0.0),
+            p * q,
+        );
+        let hom2 = Genotype::Hom(a("2"));
+        close(
+            lik(
+                &[p, q],
+                "FA+MO>S1; FA+MO>S2",
+                &[("S1", hom2), ("S2", hom2)],
+                NONE,
+                0.0,
+            ),
+            0.25 * q * q * (1.0 + q) * (1.0 + q),
+        );
+        close(
+            lik(
+                &[p, q],
+                "PG+X1>FA; MG+X2>MO; FA+MO>CH",
+                &[("PG", het), ("MG", het), ("CH", het)],
+                NONE,
+                0.0,
+            ),
+            (2.0 * p * q) * (2.0 * p * q) * (3.0 / 8.0 + p * q / 2.0),
+        );
+        close(
+            (2.0 * p * q) * (2.0 * p * q) * (3.0 / 8.0 + p * q / 2.0),
+            0.046592,
+        );
+    }
+
+    #[test]
+    fn v11_pedprobr_partial_genotype() {
+        // "2/-" with p(1) = 0.8, p(2) = 0.2: 2pq + q² = 0.36.
+        let v = lik(
+            &[0.8, 0.2],
+            "",
+            &[("X", Genotype::Partial(a("2")))],
+            NONE,
+            0.0,
+        );
+        close(v, 0.36);
+    }
+
+    #[test]
+    fn v11_pedprobr_mutations() {
+        let (h1, h2) = (Genotype::Hom(a("1")), Genotype::Hom(a("2")));
+        let equal = MutationSpec::new(MutationModel::Equal, 0.1);
+        let v = lik(
+            &[0.9, 0.1],
+            "FA+MO>CH",
+            &[("FA", h1), ("MO", h1), ("CH", h2)],
+            equal,
+            0.0,
+        );
+        close(v, 0.9f64.powi(4) * 0.1 * 0.1);
+        close(v, 0.006561);
+        let prop = MutationSpec::new(MutationModel::Proportional, 0.1);
+        let v = lik(
+            &[0.9, 0.1],
+            "FA+MO>CH",
+            &[("FA", h1), ("CH", h2)],
+            prop,
+            0.0,
+        );
+        let alpha = 0.1 / (2.0 * 0.9 * 0.1);
+        close(v, 0.81 * 0.1 * alpha * 0.1);
+        assert!((v - 0.0045).abs() < 1e-12);
+    }
+
+    #[test]
+    fn v11_pedprobr_theta() {
+        // A grandchild A/A alone, p_A = 0.3, θ = 0.01: p(θ + (1 − θ)p) = 0.0921, whether the
+        // untyped ancestors are listed or not.
+        let aa = Genotype::Hom(a("1"));
+        let v = lik(&[0.3, 0.7], "", &[("C", aa)], NONE, 0.01);
+        close(v, 0.3 * (0.01 + 0.99 * 0.3));
+        let v = lik(&[0.3, 0.7], "GF+GM>FA; FA+MO>C", &[("C", aa)], NONE, 0.01);
+        assert!((v - 0.0921).abs() < 1e-12, "{v}");
+    }
+}

@@ -9,7 +9,7 @@ use crate::error::KinshipError;
 use crate::freq::{FrequencyTable, LocusFrequencies};
 use crate::locus::{LocusModel, ModelOptions};
 use crate::mutation::MutationSpec;
-use crate::pairwise::{Relation, kappa_lr};
+use crate::pairwise::{Relation, kappa_likelihoods};
 use crate::pedigree::{Pedigree, Sex};
 use crate::profile::{Genotype, ProfileSet};
 
@@ -334,23 +334,25 @@ pub(crate) fn lr_with_models(
     fast: Option<(Relation, usize, usize)>,
     opts: &LrOptions,
 ) -> Result<(f64, bool), f64> {
-    if let Some((relation, ia, ib)) = fast {
-        let simple = |g: &Option<Genotype>| matches!(g, Some(Genotype::Het(..) | Genotype::Hom(_)));
-        if mutated.is_none() && plain.silent.is_none() && simple(&obs[ia]) && simple(&obs[ib]) {
-            let st = |g: &Option<Genotype>| {
-                let gt = plain.candidates(g.as_ref().expect("typed"))[0];
-                let (x, y) = plain.gts[gt];
-                (x as usize, y as usize)
-            };
-            let lr = kappa_lr(
-                relation.kappa(),
-                st(&obs[ia]),
-                st(&obs[ib]),
-                &plain.p,
-                opts.theta,
-            );
-            return Ok((lr, relation == Relation::ParentChild && lr == 0.0));
-        }
+    if let Some((relation, ia, ib)) = fast
+        && mutated.is_none()
+        && let (Some(ga), Some(gb)) = (&obs[ia], &obs[ib])
+    {
+        let states = |g: &Genotype| -> Vec<(usize, usize)> {
+            plain
+                .candidates(g)
+                .into_iter()
+                .map(|gt| (plain.gts[gt].0 as usize, plain.gts[gt].1 as usize))
+                .collect()
+        };
+        let (h1, h2) = kappa_likelihoods(
+            relation.kappa(),
+            &states(ga),
+            &states(gb),
+            &plain.p,
+            opts.theta,
+        );
+        return Ok((h1 / h2, relation == Relation::ParentChild && h1 == 0.0));
     }
     let persons: Vec<EnginePerson> = ped
         .persons()

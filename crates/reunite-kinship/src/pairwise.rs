@@ -121,53 +121,60 @@ fn draw(counts: &mut Vec<(usize, u32)>, drawn: &mut u32, a: usize, p: &[f64], th
     pr
 }
 
-/// Single-locus LR of `kappa` against unrelated for genotypes `ga = (a1, a2)` and
-/// `gb = (b1, b2)` given as allele states with frequencies `p`, at co-ancestry `theta`.
-/// `b`'s non-IBD alleles are drawn with the sampling formula after `a`'s two alleles (and
-/// after the IBD allele), which is exact for non-inbred pedigrees by exchangeability.
-pub(crate) fn kappa_lr(
-    kappa: [f64; 3],
+/// For true genotypes `ga = (a1, a2)` and `gb = (b1, b2)` (allele states with
+/// frequencies `p`, co-ancestry `theta`): `P(ga)` and `P(gb | ga, k alleles IBD)` for
+/// k = 0, 1, 2. `b`'s non-IBD alleles are drawn with the sampling formula after `a`'s two
+/// alleles, which is exact for non-inbred relationships by exchangeability.
+pub(crate) fn ibd_terms(
     ga: (usize, usize),
     gb: (usize, usize),
     p: &[f64],
     theta: f64,
-) -> f64 {
+) -> (f64, [f64; 3]) {
     let base = || {
         let mut c = Vec::with_capacity(4);
         let mut n = 0u32;
-        draw(&mut c, &mut n, ga.0, p, theta);
-        draw(&mut c, &mut n, ga.1, p, theta);
-        (c, n)
+        let w = draw(&mut c, &mut n, ga.0, p, theta) * draw(&mut c, &mut n, ga.1, p, theta);
+        (c, n, if ga.0 == ga.1 { w } else { 2.0 * w })
     };
-    // κ0: both of b's alleles drawn after a's.
-    let p0 = {
-        let (mut c, mut n) = base();
-        let w = draw(&mut c, &mut n, gb.0, p, theta) * draw(&mut c, &mut n, gb.1, p, theta);
-        if gb.0 == gb.1 { w } else { 2.0 * w }
-    };
-    // κ1: b carries one of a's alleles (½ each); the other allele is a new draw.
-    let p1 = if kappa[1] > 0.0 {
-        let mut s = 0.0;
-        for ibd in [ga.0, ga.1] {
-            let others: &[usize] = if gb.0 == gb.1 {
-                if gb.0 == ibd { &[gb.0] } else { &[] }
-            } else if gb.0 == ibd {
-                &[gb.1]
-            } else if gb.1 == ibd {
-                &[gb.0]
-            } else {
-                &[]
-            };
-            for &o in others {
-                let (mut c, mut n) = base();
-                s += 0.5 * draw(&mut c, &mut n, o, p, theta);
-            }
+    let (mut c, mut n, pa) = base();
+    let w = draw(&mut c, &mut n, gb.0, p, theta) * draw(&mut c, &mut n, gb.1, p, theta);
+    let p0 = if gb.0 == gb.1 { w } else { 2.0 * w };
+    // One allele IBD: b carries one of a's alleles (½ each); the other is a new draw.
+    let mut p1 = 0.0;
+    for ibd in [ga.0, ga.1] {
+        let other = if gb.0 == ibd {
+            Some(gb.1)
+        } else if gb.1 == ibd {
+            Some(gb.0)
+        } else {
+            None
+        };
+        if let Some(o) = other {
+            let (mut c, mut n, _) = base();
+            p1 += 0.5 * draw(&mut c, &mut n, o, p, theta);
         }
-        s
-    } else {
-        0.0
-    };
+    }
     let same = (ga.0 == gb.0 && ga.1 == gb.1) || (ga.0 == gb.1 && ga.1 == gb.0);
-    let p2 = if same { 1.0 } else { 0.0 };
-    kappa[0] + kappa[1] * p1 / p0 + kappa[2] * p2 / p0
+    (pa, [p0, p1, if same { 1.0 } else { 0.0 }])
+}
+
+/// `(P(obs | κ), P(obs | unrelated))` summed over the true genotypes consistent with the
+/// observations (`ca`, `cb`: candidate genotypes as allele-state pairs).
+pub(crate) fn kappa_likelihoods(
+    kappa: [f64; 3],
+    ca: &[(usize, usize)],
+    cb: &[(usize, usize)],
+    p: &[f64],
+    theta: f64,
+) -> (f64, f64) {
+    let (mut h1, mut h2) = (0.0, 0.0);
+    for &ga in ca {
+        for &gb in cb {
+            let (pa, t) = ibd_terms(ga, gb, p, theta);
+            h1 += pa * (kappa[0] * t[0] + kappa[1] * t[1] + kappa[2] * t[2]);
+            h2 += pa * t[0];
+        }
+    }
+    (h1, h2)
 }
