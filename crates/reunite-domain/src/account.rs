@@ -31,7 +31,12 @@ pub enum Role {
 
 impl Role {
     /// All roles, in display order.
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Caseworker, Role::Reviewer, Role::Researcher];
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Caseworker,
+        Role::Reviewer,
+        Role::Researcher,
+    ];
 
     /// Stable identifier used in storage and forms.
     pub fn as_str(self) -> &'static str {

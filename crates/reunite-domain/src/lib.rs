@@ -6,10 +6,15 @@
 
 pub mod account;
 pub mod audit;
+pub mod record;
 pub mod sensitive;
 pub mod time;
 
 pub use account::{Lang, Role, UserId, Username, UsernameError};
 pub use audit::{Action, AuditEvent, NewAuditEvent};
+pub use record::{
+    Calendar, Case, Cause, Child, Consent, ContactStatus, ExplainEntry, FieldProblem, MatchRecord,
+    Name, NameKind, PartialDate, Person, Place, Problem, Relation, Separation, Sex, TracingRequest,
+};
 pub use sensitive::Sensitive;
 pub use time::{Clock, Timestamp};

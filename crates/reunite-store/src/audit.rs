@@ -116,7 +116,12 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         let head_mac = reunite_crypto::audit_link(&key, &GENESIS, &head_bytes(seq, &ev.hash));
-        let head = format!("{}:{}:{}", seq, hex::encode(&ev.hash), hex::encode(head_mac));
+        let head = format!(
+            "{}:{}:{}",
+            seq,
+            hex::encode(&ev.hash),
+            hex::encode(head_mac)
+        );
         let q = self.backend.sql(
             "INSERT INTO settings (key, value) VALUES ($1, $2) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -232,7 +237,12 @@ impl Store {
     }
 }
 
-fn check_head(key: &reunite_crypto::DataKey, stored: &str, last_seq: i64, last_hash: &[u8]) -> bool {
+fn check_head(
+    key: &reunite_crypto::DataKey,
+    stored: &str,
+    last_seq: i64,
+    last_hash: &[u8],
+) -> bool {
     let mut parts = stored.split(':');
     let (Some(seq), Some(hash), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
         return false;

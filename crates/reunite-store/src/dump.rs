@@ -16,7 +16,6 @@ enum Kind {
     Text,
     OptText,
     Int,
-    Bool,
     Blob,
     OptBlob,
 }
@@ -45,9 +44,9 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("totp_enc", Kind::OptBlob),
             ("totp_pending_enc", Kind::OptBlob),
             ("totp_last_step", Kind::Int),
-            ("must_change_password", Kind::Bool),
+            ("must_change_password", Kind::Int),
             ("lang", Kind::Text),
-            ("disabled", Kind::Bool),
+            ("disabled", Kind::Int),
             ("created_at", Kind::Int),
             ("updated_at", Kind::Int),
         ],
@@ -132,7 +131,6 @@ impl Store {
                             .try_get::<Option<String>, _>(*name)?
                             .map_or(Value::Null, Value::String),
                         Kind::Int => Value::from(r.try_get::<i64, _>(*name)?),
-                        Kind::Bool => Value::Bool(r.try_get(*name)?),
                         Kind::Blob => Value::String(B64.encode(r.try_get::<Vec<u8>, _>(*name)?)),
                         Kind::OptBlob => r
                             .try_get::<Option<Vec<u8>>, _>(*name)?
@@ -172,7 +170,9 @@ impl Store {
             }
         }
         let (_g, mut tx) = self.begin_write().await?;
-        sqlx::query("DELETE FROM settings").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM settings")
+            .execute(&mut *tx)
+            .await?;
         let mut lines = input.lines();
         let bad = |line: usize, m: &str| StoreError::Dump {
             line,
@@ -190,8 +190,7 @@ impl Store {
                 known: crate::migrate::latest_version(),
             });
         }
-        let mut counts: Vec<(String, u64)> =
-            TABLES.iter().map(|t| (t.0.to_string(), 0)).collect();
+        let mut counts: Vec<(String, u64)> = TABLES.iter().map(|t| (t.0.to_string(), 0)).collect();
         let mut n = 0u64;
         for (i, line) in lines.enumerate() {
             let lineno = i + 2;
@@ -228,7 +227,6 @@ impl Store {
                     Kind::Text => query.bind(val.as_str().ok_or_else(missing)?.to_string()),
                     Kind::OptText => query.bind(val.as_str().map(str::to_string)),
                     Kind::Int => query.bind(val.as_i64().ok_or_else(missing)?),
-                    Kind::Bool => query.bind(val.as_bool().ok_or_else(missing)?),
                     Kind::Blob => query.bind(
                         B64.decode(val.as_str().ok_or_else(missing)?)
                             .map_err(|_| missing())?,

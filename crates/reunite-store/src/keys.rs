@@ -87,7 +87,9 @@ impl Store {
     pub async fn ensure_system_keys(&self, now: Timestamp) -> Result<(), StoreError> {
         let (_g, mut tx) = self.begin_write().await?;
         for k in SystemKey::ALL {
-            let q = self.backend.sql("SELECT COUNT(*) FROM data_keys WHERE id = $1");
+            let q = self
+                .backend
+                .sql("SELECT COUNT(*) FROM data_keys WHERE id = $1");
             let n: i64 = sqlx::query_scalar(&q)
                 .bind(k.id())
                 .fetch_one(&mut *tx)

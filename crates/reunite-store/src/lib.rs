@@ -29,8 +29,8 @@ pub use sessions::{Session, SessionStage};
 pub use users::{NewUser, User, UserSummary};
 
 use reunite_crypto::{CryptoError, KeyRing};
-use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
 use std::sync::Arc;
 
 /// Which database a store talks to.
@@ -197,7 +197,9 @@ impl Store {
 
     /// A setting, if present.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let q = self.backend.sql("SELECT value FROM settings WHERE key = $1");
+        let q = self
+            .backend
+            .sql("SELECT value FROM settings WHERE key = $1");
         let row: Option<(String,)> = sqlx::query_as(&q)
             .bind(key)
             .fetch_optional(&self.pool)

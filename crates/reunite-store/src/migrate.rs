@@ -60,13 +60,11 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<(), S
         };
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
-        sqlx::query(&backend.sql(
-            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-        ))
-        .bind(version)
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(&backend.sql("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"))
+            .bind(version)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         tracing::info!(version, name, "migration applied");
     }

@@ -41,7 +41,10 @@ pub async fn connect(
 /// Drops a schema and everything in it (test clean-up).
 pub async fn drop_schema(url: &str, schema: &str) -> Result<(), sqlx::Error> {
     sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
     pool.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str())
         .await?;
     pool.close().await;

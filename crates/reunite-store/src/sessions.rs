@@ -142,10 +142,14 @@ impl Store {
     /// Ends one session (sign-out).
     pub async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
         let (_g, mut tx) = self.begin_write().await?;
-        sqlx::query(&self.backend.sql("DELETE FROM sessions WHERE token_hash = $1"))
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            &self
+                .backend
+                .sql("DELETE FROM sessions WHERE token_hash = $1"),
+        )
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -189,4 +193,3 @@ impl Store {
         Ok(n)
     }
 }
-

@@ -132,9 +132,9 @@ impl Store {
             .bind(name_enc)
             .bind(new.role.as_str())
             .bind(&new.password_phc)
-            .bind(new.must_change_password)
+            .bind(i64::from(new.must_change_password))
             .bind(lang_str(new.lang))
-            .bind(false)
+            .bind(0i64)
             .bind(now.millis())
             .execute(&mut *tx)
             .await?;
@@ -237,9 +237,9 @@ impl Store {
             totp_secret: open_opt("totp_enc")?,
             totp_pending: open_opt("totp_pending_enc")?,
             totp_last_step: r.try_get("totp_last_step")?,
-            must_change_password: r.try_get("must_change_password")?,
+            must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
             lang: lang_parse(&r.try_get::<String, _>("lang")?),
-            disabled: r.try_get("disabled")?,
+            disabled: r.try_get::<i64, _>("disabled")? != 0,
             created_at: Timestamp(r.try_get("created_at")?),
             id: UserId(id),
         })
@@ -274,7 +274,7 @@ impl Store {
         );
         let n = sqlx::query(&q)
             .bind(phc)
-            .bind(must_change)
+            .bind(i64::from(must_change))
             .bind(now.millis())
             .bind(&id.0)
             .execute(&mut *tx)
@@ -338,12 +338,8 @@ impl Store {
         let pending = user
             .totp_pending
             .ok_or(StoreError::Conflict("no pending second factor"))?;
-        let env = reunite_crypto::seal_field(
-            &key,
-            &key_id,
-            &ctx("totp_enc", &id.0),
-            pending.expose(),
-        );
+        let env =
+            reunite_crypto::seal_field(&key, &key_id, &ctx("totp_enc", &id.0), pending.expose());
         let subject = self.pseudonym("user", &id.0).await?;
         let (_g, mut tx) = self.begin_write().await?;
         let q = self.backend.sql(
@@ -418,7 +414,7 @@ impl Store {
             .sql("UPDATE users SET role = $1, disabled = $2, updated_at = $3 WHERE id = $4");
         let n = sqlx::query(&q)
             .bind(role.as_str())
-            .bind(disabled)
+            .bind(i64::from(disabled))
             .bind(now.millis())
             .bind(&id.0)
             .execute(&mut *tx)
@@ -439,7 +435,11 @@ impl Store {
                 actor: actor.into(),
                 action: reunite_domain::Action::AccountChange,
                 subject,
-                detail: format!("{}{}", role.as_str(), if disabled { ",disabled" } else { "" }),
+                detail: format!(
+                    "{}{}",
+                    role.as_str(),
+                    if disabled { ",disabled" } else { "" }
+                ),
             },
             now,
         )

@@ -1,13 +1,21 @@
 //! The `reunite` binary: command-line parsing and glue. Everything of substance lives in the
-//! library crates; this file only routes subcommands to them.
+//! library crates; this file only routes subcommands to them and owns the process-level
+//! concerns (logging, the system clock, progress bars).
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod config;
+mod demo;
 
 use clap::{Parser, Subcommand};
+use reunite_domain::{Clock, Timestamp};
 
 #[derive(Debug, Parser)]
-#[command(name = "reunite", version, about = "Family tracing and reunion platform")]
+#[command(
+    name = "reunite",
+    version,
+    about = "Family tracing and reunion platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -15,6 +23,22 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Creates a data directory: configuration, keys, database, first administrator.
+    Init(cmd::platform::InitArgs),
+    /// Runs the web server.
+    Serve(cmd::platform::ServeArgs),
+    /// Creates a throw-away installation with fictional data and serves it.
+    Demo(cmd::platform::DemoArgs),
+    /// Master key operations.
+    #[command(subcommand)]
+    Keys(cmd::ops::KeysCmd),
+    /// Audit trail operations.
+    #[command(subcommand)]
+    Audit(cmd::ops::AuditCmd),
+    /// Writes an encrypted backup (keys and database) to a file.
+    Backup(cmd::ops::BackupArgs),
+    /// Restores an encrypted backup into a new data directory.
+    Restore(cmd::ops::RestoreArgs),
     /// Names across scripts: readings, romanization, comparison.
     #[command(subcommand)]
     Names(cmd::names::NamesCmd),
@@ -23,11 +47,79 @@ enum Command {
     Kinship(cmd::kinship::KinshipCmd),
 }
 
+/// The real clock.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp(d.as_millis() as i64)
+    }
+}
+
+/// Logs go to standard error, structured, without identifying values (the web tier logs
+/// route patterns, never paths or addresses). SQL statement logging is kept at `warn`.
+pub fn init_logging(filter: &str) {
+    let filter = format!("{filter},sqlx=warn");
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// A progress bar on standard error (hidden when standard error is not a terminal).
+pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Opens the store of a data directory.
+pub async fn open_store(dd: &config::DataDir) -> anyhow::Result<reunite_store::Store> {
+    let ring = dd.key_ring()?;
+    let store =
+        reunite_store::Store::open(reunite_store::OpenOptions::new(dd.database_url()), ring)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    Ok(store)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Names(c) => cmd::names::run(c),
         Command::Kinship(c) => cmd::kinship::run(c),
+        other => runtime().and_then(|rt| {
+            rt.block_on(async move {
+                match other {
+                    Command::Init(a) => cmd::platform::init(a).await,
+                    Command::Serve(a) => cmd::platform::serve(a).await,
+                    Command::Demo(a) => cmd::platform::demo(a).await,
+                    Command::Keys(c) => cmd::ops::keys(c).await,
+                    Command::Audit(c) => cmd::ops::audit(c).await,
+                    Command::Backup(a) => cmd::ops::backup(a).await,
+                    Command::Restore(a) => cmd::ops::restore(a).await,
+                    Command::Names(_) | Command::Kinship(_) => Ok(()),
+                }
+            })
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

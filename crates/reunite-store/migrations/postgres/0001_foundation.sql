@@ -1,4 +1,5 @@
 -- Foundation: wrapped data keys, staff accounts, sessions, the audit chain, settings.
+-- Booleans are 0/1 integers on both backends (the Any driver maps no SQLite BOOLEAN).
 -- Every identifying value is an envelope (BYTEA) sealed by reunite-crypto; columns ending in
 -- _index are keyed blind indexes (HMAC), never the value.
 CREATE TABLE data_keys (
@@ -20,9 +21,9 @@ CREATE TABLE users (
     totp_enc             BYTEA,
     totp_pending_enc     BYTEA,
     totp_last_step       BIGINT NOT NULL DEFAULT 0,
-    must_change_password BOOLEAN NOT NULL,
+    must_change_password BIGINT NOT NULL,
     lang                 TEXT NOT NULL,
-    disabled             BOOLEAN NOT NULL DEFAULT FALSE,
+    disabled             BIGINT NOT NULL DEFAULT 0,
     created_at           BIGINT NOT NULL,
     updated_at           BIGINT NOT NULL
 );

@@ -1,3 +1,5 @@
 //! One module per subcommand family.
 pub mod kinship;
 pub mod names;
+pub mod ops;
+pub mod platform;

@@ -1,0 +1,227 @@
+//! `reunite init`, `reunite serve`, `reunite demo`.
+
+use crate::config::{self, DataDir};
+use crate::{SystemClock, open_store};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use reunite_domain::{Action, Clock, Lang, NewAuditEvent, Role, Username};
+use reunite_store::NewUser;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `reunite init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The data directory to create (must be missing or empty).
+    #[arg(long, env = "REUNITE_DATA")]
+    pub data: PathBuf,
+    /// The first administrator's user name.
+    #[arg(long, default_value = "admin")]
+    pub admin: String,
+}
+
+/// `reunite serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The data directory.
+    #[arg(long, env = "REUNITE_DATA")]
+    pub data: PathBuf,
+    /// Address to listen on (overrides the configuration).
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+/// `reunite demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Data directory to use (a new temporary one if not given).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Port to listen on, on 127.0.0.1.
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}
+
+/// What `init` created.
+pub struct Initialised {
+    pub admin: String,
+    pub password: reunite_crypto::Zeroizing<String>,
+}
+
+/// Creates a data directory: configuration, keys, database, system keys, first admin.
+pub async fn init_dir(dir: &Path, admin: &str) -> Result<Initialised> {
+    let admin_name = Username::parse(admin)
+        .map_err(|e| anyhow::anyhow!("the administrator name {admin:?} is not valid: {e}"))?;
+    if !config::is_empty_dir(dir)? {
+        bail!(
+            "{} is not empty; init needs a new or empty directory so that nothing is overwritten",
+            dir.display()
+        );
+    }
+    config::create_private_dir(dir)?;
+    let mut dd = DataDir {
+        dir: dir.to_path_buf(),
+        config: config::Config::default(),
+    };
+    dd.write_config()?;
+    dd.apply_env()?;
+    if std::env::var("REUNITE_MASTER_KEY_FILE").is_ok() {
+        bail!("unset REUNITE_MASTER_KEY_FILE for init: init creates the keys in DIR/keys");
+    }
+    reunite_crypto::keyfile::create_dir(&dd.keys_dir()).context("cannot create the keys")?;
+    let store = open_store(&dd).await?;
+    let clock = SystemClock;
+    let now = clock.now();
+    if store.count_users().await? > 0 {
+        bail!("the database already has accounts; init does not touch an existing database");
+    }
+    store.ensure_system_keys(now).await?;
+    store
+        .append_audit(
+            &NewAuditEvent {
+                actor: "cli".into(),
+                action: Action::Init,
+                subject: String::new(),
+                detail: String::new(),
+            },
+            now,
+        )
+        .await?;
+    let password = reunite_crypto::random_password();
+    let pw = password.to_string();
+    let phc = tokio::task::spawn_blocking(move || {
+        reunite_crypto::hash_password(&reunite_crypto::PasswordPolicy::PRODUCTION, &pw)
+    })
+    .await??;
+    store
+        .create_user(
+            &NewUser {
+                username: admin_name.clone(),
+                role: Role::Admin,
+                password_phc: phc,
+                lang: Lang::Ko,
+                must_change_password: true,
+            },
+            "cli",
+            now,
+        )
+        .await?;
+    store.close().await;
+    Ok(Initialised {
+        admin: admin_name.expose().to_string(),
+        password,
+    })
+}
+
+pub async fn init(args: InitArgs) -> Result<()> {
+    let done = init_dir(&args.data, &args.admin).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Created the data directory {}", args.data.display())?;
+    writeln!(out, "First administrator: {}", done.admin)?;
+    writeln!(
+        out,
+        "One-time password:   {}   (shown once; change it and set up a second factor at first sign-in)",
+        done.password.as_str()
+    )?;
+    Ok(())
+}
+
+pub async fn serve(args: ServeArgs) -> Result<()> {
+    let mut dd = DataDir::load(&args.data)?;
+    if let Some(l) = args.listen {
+        dd.config.listen = l;
+    }
+    crate::init_logging(&dd.config.log);
+    run_server(&dd, None).await
+}
+
+/// Opens everything and serves until stopped. `banner` is printed once listening.
+async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
+    let store = open_store(dd).await?;
+    if !store.is_initialized().await? {
+        bail!("the database has not been initialised; run `reunite init` first");
+    }
+    let cfg = reunite_web::WebConfig {
+        title: dd.config.title.clone(),
+        tls: dd.config.tls,
+        totp_issuer: dd.config.title.clone(),
+        ..reunite_web::WebConfig::default()
+    };
+    // Pay for the dummy hash now, not on the first unknown-user sign-in.
+    let policy = cfg.password_policy;
+    tokio::task::spawn_blocking(move || reunite_crypto::dummy_verify(&policy, "warm-up")).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let listener = tokio::net::TcpListener::bind(&dd.config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", dd.config.listen))?;
+    let addr = listener.local_addr()?;
+    spawn_session_sweeper(store.clone(), clock.clone());
+    let state = reunite_web::OfficeState::new(store, clock, cfg);
+    tracing::info!(backend = state_backend(dd), "serving");
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "reunite is listening on http://{addr}/office")?;
+        if let Some(b) = banner {
+            writeln!(out, "{b}")?;
+        }
+        out.flush()?;
+    }
+    reunite_web::serve(listener, state).await?;
+    Ok(())
+}
+
+fn state_backend(dd: &DataDir) -> &'static str {
+    reunite_store::Backend::from_url(&dd.database_url())
+        .map(|b| b.name())
+        .unwrap_or("unknown")
+}
+
+/// Deletes expired sessions every minute.
+fn spawn_session_sweeper(store: reunite_store::Store, clock: Arc<dyn Clock>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let now = clock.now();
+            let d = reunite_web::WebConfig::default();
+            if let Err(e) = store
+                .purge_sessions(
+                    now.plus_secs(-d.session_idle_secs),
+                    now.plus_secs(-d.session_absolute_secs),
+                )
+                .await
+            {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+}
+
+pub async fn demo(args: DemoArgs) -> Result<()> {
+    let dir = match args.data {
+        Some(d) => d,
+        None => std::env::temp_dir().join(format!(
+            "reunite-demo-{}",
+            &reunite_crypto::random_token()[..10].to_lowercase()
+        )),
+    };
+    let done = init_dir(&dir, "admin").await?;
+    let mut dd = DataDir::load(&dir)?;
+    dd.config.listen = format!("127.0.0.1:{}", args.port);
+    dd.config.title = "Notes (demo)".into();
+    dd.write_config()?;
+    crate::init_logging(&dd.config.log);
+    let store = open_store(&dd).await?;
+    crate::demo::load(&store, &SystemClock).await?;
+    store.close().await;
+    let banner = format!(
+        "DEMO — every record here is fictional.\n\
+         Data directory: {}\n\
+         Sign in as:     admin\n\
+         Password:       {}   (one-time; you will choose a new one and set up a second factor)",
+        dir.display(),
+        done.password.as_str()
+    );
+    run_server(&dd, Some(banner)).await
+}
