@@ -39,6 +39,10 @@ enum Command {
     Backup(cmd::ops::BackupArgs),
     /// Restores an encrypted backup into a new data directory.
     Restore(cmd::ops::RestoreArgs),
+    /// Links tracing requests to cases (batch, JSON Lines).
+    Link(cmd::link::LinkArgs),
+    /// Finds cases registered twice (batch, JSON Lines).
+    Dedupe(cmd::link::DedupeArgs),
     /// Names across scripts: readings, romanization, comparison.
     #[command(subcommand)]
     Names(cmd::names::NamesCmd),
@@ -106,6 +110,8 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Names(c) => cmd::names::run(c),
         Command::Kinship(c) => cmd::kinship::run(c),
+        Command::Link(a) => cmd::link::link(a),
+        Command::Dedupe(a) => cmd::link::dedupe(a),
         other => runtime().and_then(|rt| {
             rt.block_on(async move {
                 match other {
@@ -116,7 +122,10 @@ fn main() -> std::process::ExitCode {
                     Command::Audit(c) => cmd::ops::audit(c).await,
                     Command::Backup(a) => cmd::ops::backup(a).await,
                     Command::Restore(a) => cmd::ops::restore(a).await,
-                    Command::Names(_) | Command::Kinship(_) => Ok(()),
+                    Command::Names(_)
+                    | Command::Kinship(_)
+                    | Command::Link(_)
+                    | Command::Dedupe(_) => Ok(()),
                 }
             })
         }),

@@ -1,5 +1,6 @@
 //! One module per subcommand family.
 pub mod kinship;
+pub mod link;
 pub mod names;
 pub mod ops;
 pub mod platform;
