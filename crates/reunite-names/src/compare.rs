@@ -128,8 +128,10 @@ pub struct Explanation {
 const S_SAME: f32 = 1.0;
 const S_CROSS: f32 = 0.95;
 const S_DOUBLE: f32 = 0.8;
+const S_CLOSE_VIA: f32 = 0.55;
+const S_CLOSE_PINYIN: f32 = 0.6;
 
-fn pinyin_distance(a: &str, b: &str) -> usize {
+pub(crate) fn pinyin_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut prev: [usize; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
     let mut cur = [0usize; 8];
@@ -145,17 +147,6 @@ fn pinyin_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
-}
-
-fn pinyin_similarity(a: u16, b: u16) -> f32 {
-    let t = &*TABLES;
-    let (x, y) = (t.pinyin[a as usize], t.pinyin[b as usize]);
-    match pinyin_distance(x, y) {
-        0 => 1.0,
-        1 => 0.7,
-        2 if x.len().min(y.len()) >= 4 => 0.45,
-        _ => 0.0,
-    }
 }
 
 /// Score of a syllable pair, with how and where they met.
@@ -206,36 +197,40 @@ fn syl(a: &Syl, b: &Syl) -> (f32, How, Option<(bool, u16)>) {
     }
     // Pinyin against Korean readings: close to a Korean reading of the pinyin's Hanja.
     for (p, q) in [(a, b), (b, a)] {
-        if p.src == Src::Pinyin && !q.kor.as_slice().is_empty() && q.src != Src::Pinyin {
-            let kid_syl = &*crate::keys::KID_SYL;
-            for (w, &word) in p.kor_inf.iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    let k = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    let x = kid_syl[k];
-                    for &y in q.kor.as_slice() {
-                        let s = hangul::jamo_similarity(x, y) * 0.95;
-                        if s > best.0 {
-                            best = (s, How::CloseKorean, Some((true, x)));
-                        }
-                    }
-                }
+        if p.src == Src::Pinyin && q.src != Src::Pinyin && best.0 < S_CLOSE_VIA {
+            if let Some(&k) = q
+                .kor_kid
+                .as_slice()
+                .iter()
+                .find(|&&k| tables::bit_get(&p.kor_inf_close, k))
+            {
+                best = (
+                    S_CLOSE_VIA,
+                    How::CloseKorean,
+                    Some((true, q.kor_at_kid_value(k))),
+                );
             }
         }
     }
-    for &x in am {
-        for &y in bm {
-            let s = pinyin_similarity(x, y) * 0.85;
-            if s > best.0 {
-                best = (s, How::ClosePinyin, Some((false, x)));
-            }
+    if best.0 < S_CLOSE_PINYIN {
+        if let Some(&m) = bm.iter().find(|&&m| tables::bit_get(&a.man_close, m)) {
+            best = (S_CLOSE_PINYIN, How::ClosePinyin, Some((false, m)));
         }
     }
     best
 }
 
 impl Syl {
+    fn kor_at_kid_value(&self, k: u16) -> u16 {
+        let i = self
+            .kor_kid
+            .as_slice()
+            .iter()
+            .position(|&x| x == k)
+            .unwrap_or(0);
+        self.kor_at_kid(i)
+    }
+
     fn kor_at_kid(&self, i: usize) -> u16 {
         // kor_kid is filled in the same order as kor, skipping readings without an id.
         let t = &*TABLES;

@@ -155,6 +155,10 @@ pub(crate) struct Syl {
     pub kor_inf: Bits,
     /// Pinyin ids inferred from Korean readings through the Hanja that read so.
     pub man_inf: Bits,
+    /// Korean reading ids close (jamo distance) to a reading inferred from pinyin.
+    pub kor_inf_close: Bits,
+    /// Pinyin ids within edit distance 1 of `man`.
+    pub man_close: Bits,
     /// The text of the syllable as written.
     pub label: Box<str>,
 }
@@ -168,6 +172,8 @@ impl Syl {
             man: Small::default(),
             kor_inf: [0; 8],
             man_inf: [0; 8],
+            kor_inf_close: [0; 8],
+            man_close: [0; 8],
             label: label.into(),
         }
     }
@@ -194,6 +200,30 @@ impl Syl {
         s
     }
 
+    fn finish(mut self) -> Syl {
+        let t = &*TABLES;
+        for &m in self.man.as_slice() {
+            if let Some(b) = t.pinyin_close.get(m as usize) {
+                for (w, x) in self.man_close.iter_mut().zip(b) {
+                    *w |= x;
+                }
+            }
+        }
+        for (w, &word) in self.kor_inf.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let k = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some(b) = t.kid_close.get(k) {
+                    for (d, x) in self.kor_inf_close.iter_mut().zip(b) {
+                        *d |= x;
+                    }
+                }
+            }
+        }
+        self
+    }
+
     fn han(c: char, surname: Option<&[u16]>) -> Syl {
         let t = &*TABLES;
         let mut s = Syl::new(Src::Han, &c.to_string());
@@ -218,7 +248,7 @@ impl Syl {
                 s.man.push(p);
             }
         }
-        s
+        s.finish()
     }
 
     fn korean(cands: &[u16], label: &str) -> Syl {
@@ -236,7 +266,7 @@ impl Syl {
         if let Some(b) = t.kor_inf.get(p as usize) {
             s.kor_inf = *b;
         }
-        s
+        s.finish()
     }
 
     /// A romanization-like spelling used for the fallback key.

@@ -86,6 +86,10 @@ pub(crate) struct Tables {
     pub surname_by_pinyin: HashMap<u16, Vec<u16>>,
     /// Folded Korean surname syllable -> rank (0 = most frequent).
     pub korean_surname_rank: HashMap<u16, u16>,
+    /// Korean reading id -> ids of the readings within a close jamo distance.
+    pub kid_close: Vec<Bits>,
+    /// Pinyin id -> ids of the pinyin within edit distance 1.
+    pub pinyin_close: Vec<Bits>,
 }
 
 impl Tables {
@@ -224,7 +228,39 @@ fn build() -> Tables {
             .entry(hangul::fold(s))
             .or_insert(i as u16);
     }
+    let mut kid_syl = vec![0u16; next as usize];
+    for (syl, &k) in kid.iter().enumerate() {
+        if k != u16::MAX {
+            kid_syl[k as usize] = syl as u16;
+        }
+    }
+    let kid_close = kid_syl
+        .iter()
+        .map(|&x| {
+            let mut b = [0u64; 8];
+            for (k, &y) in kid_syl.iter().enumerate() {
+                if hangul::jamo_similarity(x, y) >= 0.5 {
+                    bit_set(&mut b, k as u16);
+                }
+            }
+            b
+        })
+        .collect();
+    let pinyin_close = pinyin
+        .iter()
+        .map(|x| {
+            let mut b = [0u64; 8];
+            for (k, y) in pinyin.iter().enumerate() {
+                if crate::compare::pinyin_distance(x, y) <= 1 {
+                    bit_set(&mut b, k as u16);
+                }
+            }
+            b
+        })
+        .collect();
     Tables {
+        kid_close,
+        pinyin_close,
         han,
         pinyin,
         pinyin_id,
