@@ -197,25 +197,26 @@ fn syl(a: &Syl, b: &Syl) -> (f32, How, Option<(bool, u16)>) {
     }
     // Pinyin against Korean readings: close to a Korean reading of the pinyin's Hanja.
     for (p, q) in [(a, b), (b, a)] {
-        if p.src == Src::Pinyin && q.src != Src::Pinyin && best.0 < S_CLOSE_VIA {
-            if let Some(&k) = q
+        if p.src == Src::Pinyin
+            && q.src != Src::Pinyin
+            && best.0 < S_CLOSE_VIA
+            && let Some(&k) = q
                 .kor_kid
                 .as_slice()
                 .iter()
                 .find(|&&k| tables::bit_get(&p.kor_inf_close, k))
-            {
-                best = (
-                    S_CLOSE_VIA,
-                    How::CloseKorean,
-                    Some((true, q.kor_at_kid_value(k))),
-                );
-            }
+        {
+            best = (
+                S_CLOSE_VIA,
+                How::CloseKorean,
+                Some((true, q.kor_at_kid_value(k))),
+            );
         }
     }
-    if best.0 < S_CLOSE_PINYIN {
-        if let Some(&m) = bm.iter().find(|&&m| tables::bit_get(&a.man_close, m)) {
-            best = (S_CLOSE_PINYIN, How::ClosePinyin, Some((false, m)));
-        }
+    if best.0 < S_CLOSE_PINYIN
+        && let Some(&m) = bm.iter().find(|&&m| tables::bit_get(&a.man_close, m))
+    {
+        best = (S_CLOSE_PINYIN, How::ClosePinyin, Some((false, m)));
     }
     best
 }
