@@ -223,6 +223,12 @@ impl Store {
         Ok(())
     }
 
+    /// The raw pool, for tests that tamper with stored rows on purpose.
+    #[doc(hidden)]
+    pub fn pool_for_tests(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// Whether the database has been initialised (system keys exist).
     pub async fn is_initialized(&self) -> Result<bool, StoreError> {
         keys::system_keys_exist(self).await
