@@ -231,7 +231,7 @@ impl Common {
 }
 
 fn print_lr(r: &LrReport) {
-    println!("{:<12} {:>14} {}", "marker", "LR", "");
+    println!("marker                   LR");
     for l in &r.loci {
         println!(
             "{:<12} {:>14.6e} {}",
@@ -253,10 +253,7 @@ fn print_lr(r: &LrReport) {
 }
 
 fn print_search(r: &SearchReport) {
-    println!(
-        "{:<5} {:<20} {:>14} {:>10}",
-        "rank", "person", "LR", "log10 LR"
-    );
+    println!("rank  person                           LR   log10 LR");
     for (i, h) in r.hits.iter().enumerate() {
         println!(
             "{:<5} {:<20} {:>14.6e} {:>10.4}",
