@@ -45,7 +45,7 @@ fn main() {
         .map(|(_, l)| (l.name.clone(), l.alleles.clone()))
         .collect();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut profile = |name: String, rng: &mut Rng| {
+    let profile = |name: String, rng: &mut Rng| {
         let mut p = Profile::new(&name);
         for (m, als) in &loci {
             p = p.with(m, Genotype::pair(sample(rng, als), sample(rng, als)));
