@@ -1,0 +1,311 @@
+//! Batch linkage: the requests are prepared and indexed once, the cases stream through in
+//! chunks (each case is prepared once, blocked against the requests and compared at once),
+//! then the model is trained on what was seen and the pairs are scored.
+//!
+//! The caller does the reading and may run [`Linker::process`] on several threads (it takes
+//! `&self`); [`Linker::absorb`] collects the results in order.
+
+use std::collections::HashMap;
+
+use reunite_domain::record::{Case, MatchRecord};
+
+use crate::block::{self, Side};
+use crate::compare::{self, Gamma};
+use crate::index::sort_matches;
+use crate::model::{self, Params, TermFreq, Weights};
+use crate::prepared::PRecord;
+
+/// Batch settings.
+#[derive(Debug, Clone)]
+pub struct BatchConfig {
+    /// Most matches per request.
+    pub top: usize,
+    /// Least probability written.
+    pub threshold: f64,
+    /// Seed of the random pair sampling (for u).
+    pub seed: u64,
+    /// Use these parameters instead of training.
+    pub params: Option<Params>,
+    /// Deduplication: the query side is the cases themselves; only pairs (i, j) with i < j.
+    pub dedupe: bool,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            top: 5,
+            threshold: 0.5,
+            seed: 1,
+            params: None,
+            dedupe: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Pair {
+    query: u32,
+    case: u32,
+    pattern: u64,
+    child: u16,
+    tf: [u64; 3],
+}
+
+/// What one chunk of cases produced.
+#[derive(Debug, Default)]
+pub struct ChunkResult {
+    first: u32,
+    ids: Vec<String>,
+    pairs: Vec<Pair>,
+    blocked: HashMap<u64, u64>,
+    random: HashMap<u64, u64>,
+    tf: TermFreq,
+}
+
+/// Counts of what happened, for progress and reports.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    /// Cases seen.
+    pub cases: usize,
+    /// Query records (requests, or cases in dedupe).
+    pub queries: usize,
+    /// Candidate pairs compared.
+    pub pairs: usize,
+    /// Random pairs compared for u.
+    pub random_pairs: usize,
+    /// EM iterations.
+    pub em_iterations: usize,
+}
+
+/// The batch linker.
+#[derive(Debug)]
+pub struct Linker {
+    cfg: BatchConfig,
+    queries: Vec<PRecord>,
+    query_ids: Vec<String>,
+    postings: HashMap<u64, Vec<u32>>,
+    init: Weights,
+    ids: Vec<String>,
+    pairs: Vec<Pair>,
+    blocked: HashMap<u64, u64>,
+    random: HashMap<u64, u64>,
+    tf: TermFreq,
+    next: u32,
+}
+
+fn hash2(seed: u64, a: u64) -> u64 {
+    let mut x = seed ^ a.wrapping_mul(0x9E3779B97F4A7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D049BB133111EB);
+    x ^ (x >> 31)
+}
+
+impl Linker {
+    /// Prepares and indexes the query side: `(id, prepared record)` in output order.
+    pub fn new(queries: Vec<(String, PRecord)>, cfg: BatchConfig) -> Linker {
+        let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut recs = Vec::with_capacity(queries.len());
+        let mut ids = Vec::with_capacity(queries.len());
+        for (i, (id, r)) in queries.into_iter().enumerate() {
+            for k in block::keys(&r, Side::Indexed) {
+                postings.entry(k).or_default().push(i as u32);
+            }
+            recs.push(r);
+            ids.push(id);
+        }
+        let init = cfg.params.clone().unwrap_or_default().weights();
+        Linker {
+            cfg,
+            queries: recs,
+            query_ids: ids,
+            postings,
+            init,
+            ids: Vec::new(),
+            pairs: Vec::new(),
+            blocked: HashMap::new(),
+            random: HashMap::new(),
+            tf: TermFreq::default(),
+            next: 0,
+        }
+    }
+
+    /// Number of query records.
+    pub fn n_queries(&self) -> usize {
+        self.queries.len()
+    }
+
+    /// Blocks and compares a chunk of cases whose first has index `first` (0-based over all
+    /// cases, in order). Thread-safe: run chunks on several threads, absorb in order.
+    pub fn process(&self, first: u32, cases: &[Case]) -> ChunkResult {
+        let mut out = ChunkResult {
+            first,
+            ..Default::default()
+        };
+        let w = &self.init;
+        let child_score = |l: &[u8; 3]| w.child_score(l);
+        let nq = self.queries.len() as u64;
+        let mut seen: Vec<u32> = Vec::new();
+        for (off, case) in cases.iter().enumerate() {
+            let ci = first + off as u32;
+            let rec = PRecord::from_case(case);
+            out.tf.add_record(&rec, 1);
+            out.ids.push(case.id.clone());
+            seen.clear();
+            for k in block::keys(&rec, Side::Query) {
+                if let Some(v) = self.postings.get(&k) {
+                    seen.extend_from_slice(v);
+                }
+            }
+            seen.sort_unstable();
+            seen.dedup();
+            for &q in &seen {
+                if self.cfg.dedupe && q >= ci {
+                    continue;
+                }
+                let g = compare::compare(&self.queries[q as usize], &rec, &child_score);
+                let p = g.pattern();
+                *out.blocked.entry(p).or_insert(0) += 1;
+                out.pairs.push(Pair {
+                    query: q,
+                    case: ci,
+                    pattern: p,
+                    child: g.child.unwrap_or(u16::MAX),
+                    tf: g.tf,
+                });
+            }
+            // Random pairs for u: many per case at first, fewer later, so small and large
+            // inputs both get enough.
+            if nq > 0 {
+                let h = hash2(self.cfg.seed, ci as u64);
+                let k = if ci < 20_000 {
+                    5
+                } else if h.is_multiple_of(16) {
+                    1
+                } else {
+                    0
+                };
+                for j in 0..k {
+                    let q = (hash2(h, j + 1) % nq) as u32;
+                    if self.cfg.dedupe && q == ci {
+                        continue;
+                    }
+                    let g = compare::compare(&self.queries[q as usize], &rec, &child_score);
+                    *out.random.entry(g.pattern()).or_insert(0) += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// Takes a chunk's results (chunks in order of `first`).
+    pub fn absorb(&mut self, r: ChunkResult) {
+        debug_assert_eq!(r.first, self.next);
+        self.next = r.first + r.ids.len() as u32;
+        self.ids.extend(r.ids);
+        self.pairs.extend(r.pairs);
+        for (k, v) in r.blocked {
+            *self.blocked.entry(k).or_insert(0) += v;
+        }
+        for (k, v) in r.random {
+            *self.random.entry(k).or_insert(0) += v;
+        }
+        self.tf.merge(&r.tf);
+    }
+
+    /// Trains (unless parameters were given), scores and selects. Returns the matches per
+    /// query in query order, best first, the parameters used, and counts.
+    pub fn finish(self) -> (Vec<MatchRecord>, Params, Stats) {
+        let mut stats = Stats {
+            cases: self.ids.len(),
+            queries: self.queries.len(),
+            pairs: self.pairs.len(),
+            random_pairs: self.random.values().sum::<u64>() as usize,
+            em_iterations: 0,
+        };
+        let params = match self.cfg.params.clone() {
+            Some(p) => p,
+            None => {
+                let t = model::train(
+                    &self.blocked,
+                    &self.random,
+                    self.queries.len(),
+                    &Params::default(),
+                );
+                stats.em_iterations = t.iterations;
+                t.params
+            }
+        };
+        let w = params.weights();
+        let n_cases = self.ids.len();
+        let prior = model::prior_log2_odds(params.match_rate, n_cases);
+        let mut per_query: Vec<Vec<(f64, u32)>> = vec![Vec::new(); self.queries.len()];
+        for (i, p) in self.pairs.iter().enumerate() {
+            let g = gamma(p);
+            let s = model::weight(&g, &w, &self.tf, prior);
+            if model::probability(s) >= self.cfg.threshold {
+                per_query[p.query as usize].push((s, i as u32));
+            }
+        }
+        let mut out = Vec::new();
+        for (q, mut v) in per_query.into_iter().enumerate() {
+            v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+            v.truncate(self.cfg.top);
+            let mut recs: Vec<MatchRecord> = v
+                .into_iter()
+                .map(|(_, i)| {
+                    let p = &self.pairs[i as usize];
+                    let s = model::score(&gamma(p), &w, &self.tf, prior);
+                    MatchRecord {
+                        request: self.query_ids[q].clone(),
+                        case: self.ids[p.case as usize].clone(),
+                        child: (p.child != u16::MAX && !self.cfg.dedupe)
+                            .then_some(p.child as usize),
+                        probability: s.probability,
+                        match_weight: s.match_weight,
+                        explain: s.explain,
+                    }
+                })
+                .collect();
+            sort_matches(&mut recs);
+            out.extend(recs);
+        }
+        (out, params, stats)
+    }
+}
+
+fn gamma(p: &Pair) -> Gamma {
+    Gamma {
+        levels: Gamma::unpack(p.pattern),
+        child: (p.child != u16::MAX).then_some(p.child),
+        tf: p.tf,
+    }
+}
+
+/// Links in memory: a convenience over [`Linker`] for small inputs and tests.
+pub fn link(
+    cases: &[Case],
+    requests: &[reunite_domain::record::TracingRequest],
+    cfg: BatchConfig,
+) -> (Vec<MatchRecord>, Params, Stats) {
+    let queries = requests
+        .iter()
+        .map(|r| (r.id.clone(), PRecord::from_request(r)))
+        .collect();
+    let mut l = Linker::new(queries, cfg);
+    let r = l.process(0, cases);
+    l.absorb(r);
+    l.finish()
+}
+
+/// Deduplicates cases in memory: pairs of cases that are likely the same mother.
+pub fn dedupe(cases: &[Case], mut cfg: BatchConfig) -> (Vec<MatchRecord>, Params, Stats) {
+    cfg.dedupe = true;
+    let queries = cases
+        .iter()
+        .map(|c| (c.id.clone(), PRecord::from_case(c)))
+        .collect();
+    let mut l = Linker::new(queries, cfg);
+    let r = l.process(0, cases);
+    l.absorb(r);
+    l.finish()
+}

@@ -1,0 +1,128 @@
+//! Records prepared once for many comparisons: names parsed, dates normalized, places
+//! resolved. A request and a case share one shape: the mother, the children (a request has
+//! one, the seeker), the father's names, where the family lived, and the separation year.
+
+use reunite_domain::record::{Case, Person, Place, Separation, Sex, TracingRequest};
+use reunite_names::PreparedName;
+
+use crate::dates::PDate;
+use crate::gazetteer::{self, PlaceId};
+
+/// A person prepared for comparison.
+#[derive(Debug, Clone, Default)]
+pub struct PPerson {
+    /// Names (empty ones dropped).
+    pub names: Vec<PreparedName>,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Birth date.
+    pub birth: Option<PDate>,
+    /// Birthplace.
+    pub place: PlaceId,
+}
+
+/// A case or a request prepared for comparison.
+#[derive(Debug, Clone, Default)]
+pub struct PRecord {
+    /// The mother (a request's `sought`).
+    pub mother: PPerson,
+    /// The children (a request's `seeker` as its only child).
+    pub children: Vec<PPerson>,
+    /// The father's names.
+    pub father: Vec<PreparedName>,
+    /// Where the family lived in China.
+    pub residence: PlaceId,
+    /// Separation year and its approximation.
+    pub separation: Option<(i32, u8)>,
+}
+
+fn place(p: Option<&Place>) -> PlaceId {
+    p.map(|p| gazetteer::resolve(&p.text, p.country.as_deref()))
+        .unwrap_or_default()
+}
+
+fn names<'a>(it: impl IntoIterator<Item = &'a reunite_domain::record::Name>) -> Vec<PreparedName> {
+    let mut out: Vec<PreparedName> = Vec::new();
+    for n in it {
+        let t = n.text.trim();
+        if t.is_empty() || t.chars().count() > 100 {
+            continue;
+        }
+        let p = PreparedName::new(t);
+        if out.iter().any(|o| o.normalized() == p.normalized()) {
+            continue;
+        }
+        out.push(p);
+        if out.len() >= 8 {
+            break;
+        }
+    }
+    out
+}
+
+fn person(p: &Person) -> PPerson {
+    PPerson {
+        names: names(&p.names),
+        sex: p.sex,
+        birth: p
+            .birth
+            .as_ref()
+            .map(PDate::new)
+            .filter(|d| d.year.is_some()),
+        place: place(p.birthplace.as_ref()),
+    }
+}
+
+fn separation(s: Option<&Separation>) -> Option<(i32, u8)> {
+    let d = s?.date?;
+    Some((
+        d.year.filter(|y| (1800..=2200).contains(y))?,
+        d.approx_years.min(30),
+    ))
+}
+
+impl PRecord {
+    /// Prepares a case.
+    pub fn from_case(c: &Case) -> PRecord {
+        PRecord {
+            mother: person(&c.mother),
+            children: c
+                .children
+                .iter()
+                .take(20)
+                .map(|ch| PPerson {
+                    names: names(&ch.names),
+                    sex: ch.sex,
+                    birth: ch
+                        .birth
+                        .as_ref()
+                        .map(PDate::new)
+                        .filter(|d| d.year.is_some()),
+                    place: place(ch.birthplace.as_ref()),
+                })
+                .collect(),
+            father: c
+                .father
+                .as_ref()
+                .map(|f| names(&f.names))
+                .unwrap_or_default(),
+            residence: place(c.residence_cn.as_ref()),
+            separation: separation(c.separation.as_ref()),
+        }
+    }
+
+    /// Prepares a tracing request.
+    pub fn from_request(r: &TracingRequest) -> PRecord {
+        PRecord {
+            mother: person(&r.sought),
+            children: vec![person(&r.seeker)],
+            father: r
+                .father
+                .as_ref()
+                .map(|f| names(&f.names))
+                .unwrap_or_default(),
+            residence: place(r.residence_cn.as_ref()),
+            separation: separation(r.separation.as_ref()),
+        }
+    }
+}
