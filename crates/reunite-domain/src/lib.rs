@@ -6,12 +6,14 @@
 
 pub mod account;
 pub mod audit;
+pub mod case;
 pub mod record;
 pub mod sensitive;
 pub mod time;
 
 pub use account::{Lang, Role, UserId, Username, UsernameError};
 pub use audit::{Action, AuditEvent, NewAuditEvent};
+pub use case::CaseStatus;
 pub use record::{
     Calendar, Case, Cause, Child, Consent, ContactStatus, ExplainEntry, FieldProblem, MatchRecord,
     Name, NameKind, PartialDate, Person, Place, Problem, Relation, Separation, Sex, TracingRequest,

@@ -138,7 +138,7 @@ pub struct Person {
 }
 
 /// A child of a case: a person plus where the child was last known to be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Child {
     /// Every name known (Chinese, Korean, nicknames).
@@ -159,6 +159,20 @@ pub struct Child {
     /// With whom the child was last known to live (extension; free text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with_whom: Option<String>,
+}
+
+// By hand: `with_whom` is free text that may name people, so Debug must not show it.
+impl fmt::Debug for Child {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Child")
+            .field("names", &self.names)
+            .field("sex", &self.sex)
+            .field("birth", &self.birth)
+            .field("birthplace", &self.birthplace)
+            .field("last_known", &self.last_known)
+            .field("with_whom", &self.with_whom.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 impl Child {
@@ -442,15 +456,15 @@ impl Check {
     }
 
     fn date(&mut self, field: &str, d: &PartialDate) {
-        if let Some(y) = d.year {
-            if !(1900..=2100).contains(&y) {
-                self.push(format!("{field}.year"), Problem::Year);
-            }
+        if let Some(y) = d.year
+            && !(1900..=2100).contains(&y)
+        {
+            self.push(format!("{field}.year"), Problem::Year);
         }
-        if let Some(m) = d.month {
-            if !(1..=12).contains(&m) {
-                self.push(format!("{field}.month"), Problem::Month);
-            }
+        if let Some(m) = d.month
+            && !(1..=12).contains(&m)
+        {
+            self.push(format!("{field}.month"), Problem::Month);
         }
         if let Some(day) = d.day {
             match d.month {
@@ -471,10 +485,10 @@ impl Check {
 
     fn place(&mut self, field: &str, p: &Place) {
         self.text(&format!("{field}.text"), &p.text, false);
-        if let Some(c) = &p.country {
-            if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-                self.push(format!("{field}.country"), Problem::Country);
-            }
+        if let Some(c) = &p.country
+            && (c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()))
+        {
+            self.push(format!("{field}.country"), Problem::Country);
         }
     }
 
@@ -688,5 +702,13 @@ mod tests {
         let c: Case = serde_json::from_str(CASE).unwrap();
         let d = format!("{c:?}");
         assert!(!d.contains("리영자") && !d.contains("鸡西") && !d.contains("王"));
+    }
+
+    #[test]
+    fn debug_does_not_show_with_whom() {
+        let mut c: Case = serde_json::from_str(CASE).unwrap();
+        c.children[0].with_whom = Some("王奶奶".into());
+        let d = format!("{c:?}");
+        assert!(!d.contains("王奶奶"), "{d}");
     }
 }

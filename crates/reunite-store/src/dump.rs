@@ -66,6 +66,30 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("settings", &[("key", Kind::Text), ("value", Kind::OptText)]),
+    (
+        "cases",
+        &[
+            ("id", Kind::Text),
+            ("key_id", Kind::Text),
+            ("record_enc", Kind::Blob),
+            ("status", Kind::Text),
+            ("assigned_to", Kind::OptText),
+            ("version", Kind::Int),
+            ("change_seq", Kind::Int),
+            ("created_at", Kind::Int),
+            ("updated_at", Kind::Int),
+        ],
+    ),
+    (
+        "case_versions",
+        &[
+            ("case_id", Kind::Text),
+            ("version", Kind::Int),
+            ("at", Kind::Int),
+            ("actor", Kind::Text),
+            ("change_enc", Kind::Blob),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of dumps.
@@ -95,6 +119,7 @@ fn order_column(table: &str) -> &'static str {
     match table {
         "audit_events" => "seq",
         "settings" => "key",
+        "case_versions" => "case_id, version",
         _ => "id",
     }
 }
@@ -140,7 +165,7 @@ impl Store {
                 }
                 writeln!(out, "{}", json!({"t": table, "r": obj}))?;
                 written += 1;
-                if written % 1000 == 0 {
+                if written.is_multiple_of(1000) {
                     progress(written);
                 }
             }
@@ -240,7 +265,7 @@ impl Store {
             query.execute(&mut *tx).await?;
             counts[ti].1 += 1;
             n += 1;
-            if n % 1000 == 0 {
+            if n.is_multiple_of(1000) {
                 progress(n);
             }
         }

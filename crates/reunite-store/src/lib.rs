@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod case_index;
+mod cases;
 mod dump;
 mod keys;
 mod migrate;
@@ -22,6 +24,8 @@ pub mod sqlite;
 mod users;
 
 pub use audit::{AuditPage, ChainBreak, VerifyReport};
+pub use case_index::{Assigned, CaseFilter, CasePage, CaseSummary};
+pub use cases::{CaseActor, CaseMeta, CaseVersion, ChangeKind, StoredCase, changed_fields};
 pub use dump::{DumpStats, NOT_DUMPED, dumped_tables};
 pub use keys::SystemKey;
 pub use rotate::RotationReport;
@@ -126,6 +130,8 @@ pub struct Store {
     /// SQLite allows one writer; writers queue here instead of failing with SQLITE_BUSY.
     /// PostgreSQL needs no gate (the audit chain takes an advisory lock instead).
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// The in-memory case search index of this process (see `case_index`).
+    case_index: Arc<cases::IndexHandle>,
 }
 
 /// Options for opening a store.
@@ -169,6 +175,7 @@ impl Store {
             backend,
             keys: Arc::new(keys::KeyCache::new(ring)),
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
+            case_index: Arc::default(),
         };
         Ok(store)
     }

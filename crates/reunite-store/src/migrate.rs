@@ -4,12 +4,20 @@ use crate::{Backend, StoreError};
 use sqlx::AnyPool;
 
 /// (version, name, SQLite SQL, PostgreSQL SQL). Both backends carry the same versions.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "cases",
+        include_str!("../migrations/sqlite/0002_cases.sql"),
+        include_str!("../migrations/postgres/0002_cases.sql"),
+    ),
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {
