@@ -110,8 +110,16 @@ mod tests {
         let code = code_at(&s, t);
         let step = verify(&s, &code, t, 0).unwrap();
         assert_eq!(step, t / 30);
-        assert_eq!(verify(&s, &code, t + 30, 0), Some(step), "one step late is fine");
-        assert_eq!(verify(&s, &code, t + 90, 0), None, "three steps late is not");
+        assert_eq!(
+            verify(&s, &code, t + 30, 0),
+            Some(step),
+            "one step late is fine"
+        );
+        assert_eq!(
+            verify(&s, &code, t + 90, 0),
+            None,
+            "three steps late is not"
+        );
         assert_eq!(verify(&s, &code, t, step), None, "a used code is refused");
         assert_eq!(verify(&s, "12345", t, 0), None);
         assert_eq!(verify(&s, "abcdef", t, 0), None);

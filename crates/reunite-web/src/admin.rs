@@ -1,18 +1,17 @@
 //! Administration: staff accounts and the audit trail. Admins only, and only after a recent
 //! re-authentication; every view and change is itself audited.
 
+use crate::OfficeState;
 use crate::auth::Staff;
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::pages::{
-    AuditPageView, AuditRow, UserCreatedPage, UserRow, UsersPage, format_utc, render,
-    render_status,
+    AuditPageView, AuditRow, UserCreatedPage, UserRow, UsersPage, format_utc, render, render_status,
 };
-use crate::OfficeState;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use reunite_domain::{Action, NewAuditEvent, Role, UserId, Username, UsernameError};
 use reunite_store::{NewUser, StoreError};
 use serde::Deserialize;
@@ -155,8 +154,13 @@ pub(crate) async fn create_user(
     match created {
         Ok(_) => {}
         Err(StoreError::Conflict(_)) => {
-            return users_page(&state, &staff, Some(t.s("error.username_taken")), form.username)
-                .await;
+            return users_page(
+                &state,
+                &staff,
+                Some(t.s("error.username_taken")),
+                form.username,
+            )
+            .await;
         }
         Err(e) => return Err(WebError::internal(lang, e)),
     }
@@ -197,7 +201,13 @@ pub(crate) async fn update_user(
     };
     let target = UserId(id);
     if target == staff.user.id {
-        return users_page(&state, &staff, Some(t.s("error.self_change")), String::new()).await;
+        return users_page(
+            &state,
+            &staff,
+            Some(t.s("error.self_change")),
+            String::new(),
+        )
+        .await;
     }
     let actor = staff.actor(&state).await?;
     match state

@@ -5,11 +5,11 @@ use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::pages::{HomePage, LoginPage, Nav, ReauthPage, SetupPage, render, render_status};
 use crate::{OfficeState, totp};
+use axum::Form;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use reunite_crypto::{PasswordCheck, PasswordPolicy};
 use reunite_domain::{Action, Lang, NewAuditEvent, Role, Timestamp, Username};
 use reunite_store::{Session, SessionStage, User};
@@ -102,12 +102,16 @@ impl Staff {
     }
     /// Sensitive work: the last password-and-code confirmation must be recent, otherwise
     /// the answer is a redirect to the re-authentication page, which comes back here.
+    #[allow(clippy::result_large_err)] // the redirect is built once per sensitive request
     pub fn require_recent_auth(&self, state: &OfficeState, here: &str) -> Result<(), Response> {
         let age = state.now().millis_since(self.session.reauth_at);
         if age >= 0 && age <= state.cfg().reauth_secs * 1000 {
             Ok(())
         } else {
-            Err(see_other(&format!("/office/reauth?next={}", encode_path(here))))
+            Err(see_other(&format!(
+                "/office/reauth?next={}",
+                encode_path(here)
+            )))
         }
     }
     /// Only these roles may continue.
@@ -351,11 +355,7 @@ pub(crate) async fn login(
     let lang = guess_lang(&headers, Some(&form.lang));
     let t = Tr::new(lang);
     let now = state.now();
-    if !state
-        .inner
-        .login_limiter
-        .check(&client.0, now)
-    {
+    if !state.inner.login_limiter.check(&client.0, now) {
         return Err(WebError::RateLimited(lang));
     }
     let store = state.store();
@@ -432,7 +432,9 @@ pub(crate) async fn login(
         .map_err(|_| WebError::AuditFailed(lang))?;
     // Rotate: whatever session this browser had ends; a new token is issued.
     if let Some(old) = session_token(&headers) {
-        let _ = store.delete_session(&reunite_crypto::token_hash(&old)).await;
+        let _ = store
+            .delete_session(&reunite_crypto::token_hash(&old))
+            .await;
     }
     let token = reunite_crypto::random_token();
     let csrf = reunite_crypto::random_token();
@@ -452,7 +454,8 @@ pub(crate) async fn login(
         "/office/setup"
     };
     let mut r = see_other(to);
-    r.headers_mut().insert(header::SET_COOKIE, set_cookie(&token));
+    r.headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(&token));
     Ok(r)
 }
 
@@ -510,7 +513,10 @@ pub(crate) async fn logout(
             .delete_session(&hash)
             .await
             .map_err(|e| WebError::internal(lang, e))?;
-        let mut r = see_other(&format!("/office/login?out=1&lang={}", crate::i18n::lang_code(user.lang)));
+        let mut r = see_other(&format!(
+            "/office/login?out=1&lang={}",
+            crate::i18n::lang_code(user.lang)
+        ));
         r.headers_mut().insert(header::SET_COOKIE, clear_cookie());
         return Ok(r);
     }
@@ -717,7 +723,8 @@ async fn promote_session(
         .await
         .map_err(|e| WebError::internal(lang, e))?;
     let mut r = see_other("/office");
-    r.headers_mut().insert(header::SET_COOKIE, set_cookie(&token));
+    r.headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(&token));
     Ok(r)
 }
 
@@ -855,11 +862,17 @@ mod tests {
 
     #[test]
     fn password_rules() {
-        assert_eq!(password_problem("short", "short"), Some("error.password_short"));
+        assert_eq!(
+            password_problem("short", "short"),
+            Some("error.password_short")
+        );
         assert_eq!(
             password_problem("long enough pass", "long enough pas"),
             Some("error.password_mismatch")
         );
-        assert_eq!(password_problem("long enough pass", "long enough pass"), None);
+        assert_eq!(
+            password_problem("long enough pass", "long enough pass"),
+            None
+        );
     }
 }

@@ -37,11 +37,24 @@ impl WebError {
 
     fn parts(&self) -> (StatusCode, String, &'static str, Lang) {
         match self {
-            WebError::NotFound(l) => (StatusCode::NOT_FOUND, "RE-404".into(), "error.not_found", *l),
-            WebError::Forbidden(l) => (StatusCode::FORBIDDEN, "RE-403".into(), "error.forbidden", *l),
-            WebError::BadRequest(l) => {
-                (StatusCode::BAD_REQUEST, "RE-400".into(), "error.bad_request", *l)
-            }
+            WebError::NotFound(l) => (
+                StatusCode::NOT_FOUND,
+                "RE-404".into(),
+                "error.not_found",
+                *l,
+            ),
+            WebError::Forbidden(l) => (
+                StatusCode::FORBIDDEN,
+                "RE-403".into(),
+                "error.forbidden",
+                *l,
+            ),
+            WebError::BadRequest(l) => (
+                StatusCode::BAD_REQUEST,
+                "RE-400".into(),
+                "error.bad_request",
+                *l,
+            ),
             WebError::Csrf(l) => (StatusCode::FORBIDDEN, "RE-CSRF".into(), "error.csrf", *l),
             WebError::RateLimited(l) => (
                 StatusCode::TOO_MANY_REQUESTS,

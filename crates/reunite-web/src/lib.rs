@@ -111,7 +111,10 @@ impl OfficeState {
 pub fn router(state: OfficeState) -> Router {
     let tls = state.cfg().tls;
     Router::new()
-        .route("/", get(|| async { axum::response::Redirect::to("/office") }))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/office") }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/style.css", get(pages::stylesheet))
         .route("/favicon.ico", get(pages::favicon))
@@ -149,8 +152,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

@@ -35,9 +35,7 @@ impl RateLimiter {
         if map.len() > 100_000 {
             // Forget clients whose buckets are full again, so memory stays bounded.
             let (burst, refill) = (self.burst, self.refill_ms);
-            map.retain(|_, (tokens, at)| {
-                *tokens + now.millis_since(*at) as f64 / refill < burst
-            });
+            map.retain(|_, (tokens, at)| *tokens + now.millis_since(*at) as f64 / refill < burst);
         }
         let (tokens, at) = map.entry(key).or_insert((self.burst, now));
         let elapsed = now.millis_since(*at).max(0) as f64;

@@ -189,10 +189,10 @@ pub async fn backup(a: BackupArgs) -> Result<()> {
     writeln!(plain, "{BACKUP_HEADER}")?;
     let mut keys: Vec<String> = vec![ring.current().to_text().to_string()];
     for id in ring.ids() {
-        if &id != ring.current().id() {
-            if let Some(k) = ring.get(&id) {
-                keys.push(k.to_text().to_string());
-            }
+        if &id != ring.current().id()
+            && let Some(k) = ring.get(&id)
+        {
+            keys.push(k.to_text().to_string());
         }
     }
     writeln!(plain, "{}", keys.join(" "))?;

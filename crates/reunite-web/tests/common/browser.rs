@@ -1,0 +1,109 @@
+//! Headless Chromium through chromedriver (Debian's `chromium` and `chromium-driver`).
+//! Each test starts its own chromedriver on a free port and a fresh, empty profile.
+
+use std::process::{Child, Command, Stdio};
+
+pub struct Browser {
+    pub client: fantoccini::Client,
+    driver: Child,
+    pub profile: std::path::PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Where chromedriver is, or a clear message when it is missing.
+pub fn chromedriver() -> String {
+    let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "chromedriver not found at {path}: install Debian's chromium and chromium-driver \
+         (apt-get install chromium chromium-driver), as .ci/run does"
+    );
+    path
+}
+
+/// Starts chromedriver and a headless Chromium session. `javascript` false disables
+/// scripts entirely (the public pages must work so).
+pub async fn start(javascript: bool) -> Browser {
+    let port = free_port();
+    let mut driver = Command::new(chromedriver())
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = std::env::temp_dir().join(super::unique("reunite-chrome-profile"));
+    std::fs::create_dir_all(&profile).unwrap();
+    let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut prefs = serde_json::Map::new();
+    if !javascript {
+        prefs.insert(
+            "profile.managed_default_content_settings.javascript".into(),
+            serde_json::json!(2),
+        );
+    }
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": binary,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--window-size=1200,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            "prefs": prefs,
+        }
+    });
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(caps).unwrap();
+    // chromedriver takes a moment to listen; retry the connection (bounded).
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_err = None;
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match fantoccini::ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Browser {
+                    client,
+                    driver,
+                    profile,
+                };
+            }
+            Err(e) => {
+                last_err = Some(e.to_string());
+                // Wait for the driver process to come up: poll its port.
+                let _ = tokio::net::TcpStream::connect(("127.0.0.1", port)).await;
+                tokio::task::yield_now().await;
+                if let Ok(Some(status)) = driver.try_wait() {
+                    panic!("chromedriver exited: {status}");
+                }
+                tokio::time::timeout(
+                    std::time::Duration::from_millis(100),
+                    std::future::pending::<()>(),
+                )
+                .await
+                .ok();
+            }
+        }
+    }
+    panic!("could not connect to chromedriver: {last_err:?}");
+}
