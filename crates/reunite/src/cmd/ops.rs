@@ -201,8 +201,16 @@ pub async fn backup(a: BackupArgs) -> Result<()> {
     bar.finish_and_clear();
     store.close().await;
     let tmp = a.out.with_extension("partial");
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.mode(0o600);
+    }
+    let file = open
+        .open(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
     let bar = progress_bar(plain.len() as u64, "encrypting");
     reunite_crypto::backup::encrypt(
         &pass,

@@ -1,0 +1,257 @@
+//! The platform commands end to end, as an administrator runs them: init, audit verify,
+//! keys rotate, backup, restore into an empty directory, demo; and clear errors.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_reunite"));
+    c.env_remove("REUNITE_DATABASE_URL")
+        .env_remove("REUNITE_MASTER_KEY_FILE")
+        .env_remove("REUNITE_DATA")
+        .env("REUNITE_LOG", "warn");
+    c
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let t: String = reunite_crypto_token();
+    std::env::temp_dir().join(format!("reunite-cli-{name}-{t}"))
+}
+
+fn reunite_crypto_token() -> String {
+    // Unique enough for temp dirs without another dependency.
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{n:x}-{}", std::process::id())
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn fails(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(!o.status.success(), "{args:?} should fail");
+    String::from_utf8(o.stderr).unwrap()
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn init_rotate_verify_backup_restore() {
+    let dir = tmp("data");
+    let d = dir.to_str().unwrap();
+    let out = ok(&["init", "--data", d]);
+    assert!(out.contains("First administrator: admin"));
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("One-time password:"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(password.len() >= 20);
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("keys")), 0o700);
+    assert_eq!(mode(&dir.join("reunite.db")), 0o600);
+    for e in std::fs::read_dir(dir.join("keys")).unwrap() {
+        assert_eq!(mode(&e.unwrap().path()), 0o600);
+    }
+    // init refuses to overwrite.
+    assert!(fails(&["init", "--data", d]).contains("not empty"));
+
+    assert!(ok(&["audit", "verify", "--data", d]).contains("intact"));
+    let before: Vec<_> = std::fs::read_dir(dir.join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let r = ok(&["keys", "rotate", "--data", d]);
+    assert!(r.contains("destroyed 1 old master key"), "{r}");
+    let after: Vec<_> = std::fs::read_dir(dir.join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        before
+            .iter()
+            .filter(|f| f.to_string_lossy().ends_with(".key"))
+            .all(|f| !after.contains(f))
+    );
+    assert!(ok(&["audit", "verify", "--data", d]).contains("intact"));
+
+    // Backup: passphrase rules, then a file holding no plaintext.
+    let backup = tmp("backup.bin");
+    let b = backup.to_str().unwrap();
+    let short = bin()
+        .args(["backup", "--data", d, "--out", b])
+        .env("REUNITE_BACKUP_PASSPHRASE", "short")
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
+    let pass = "correct horse battery staple";
+    let o = bin()
+        .args(["backup", "--data", d, "--out", b])
+        .env("REUNITE_BACKUP_PASSPHRASE", pass)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(mode(&backup), 0o600);
+    let bytes = std::fs::read(&backup).unwrap();
+    for needle in ["reunite-dump", "admin", "reunite-master-key"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "backup leaks {needle}"
+        );
+    }
+
+    // Restore into an empty directory, with the wrong and then the right passphrase.
+    let restored = tmp("restored");
+    let r = restored.to_str().unwrap();
+    let wrong = bin()
+        .args(["restore", "--data", r, "--from", b])
+        .env("REUNITE_BACKUP_PASSPHRASE", "wrong passphrase!")
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(
+        !restored.join("reunite.db").exists(),
+        "nothing written on failure"
+    );
+    let pf = tmp("pass.txt");
+    std::fs::write(&pf, format!("{pass}\n")).unwrap();
+    let o = bin()
+        .args([
+            "restore",
+            "--data",
+            r,
+            "--from",
+            b,
+            "--passphrase-file",
+            pf.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(ok(&["audit", "verify", "--data", r]).contains("intact"));
+    // Restore never overwrites.
+    let o = bin()
+        .args(["restore", "--data", d, "--from", b])
+        .env("REUNITE_BACKUP_PASSPHRASE", pass)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
+}
+
+#[test]
+fn audit_verify_fails_on_tampering() {
+    let dir = tmp("tamper");
+    let d = dir.to_str().unwrap();
+    ok(&["init", "--data", d]);
+    ok(&["keys", "rotate", "--data", d]);
+    // Change one stored event with SQLite directly, as an intruder with the file would.
+    let db = dir.join("reunite.db");
+    let status = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             c.execute(\"UPDATE audit_events SET actor='someone-else' WHERE seq=2\"); c.commit()",
+            db.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let err = fails(&["audit", "verify", "--data", d]);
+    assert!(err.contains("broken at event 2"), "{err}");
+}
+
+#[test]
+fn clear_errors_for_bad_input() {
+    let missing = tmp("missing");
+    let e = fails(&["serve", "--data", missing.to_str().unwrap()]);
+    assert!(e.contains("not a reunite data directory"), "{e}");
+    let e = fails(&[
+        "init",
+        "--data",
+        tmp("x").to_str().unwrap(),
+        "--admin",
+        "a b",
+    ]);
+    assert!(e.contains("is not valid"), "{e}");
+    let o = run(&["serve", "--nonsense"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--nonsense"));
+    // A broken configuration file names the file.
+    let dir = tmp("badconf");
+    ok(&["init", "--data", dir.to_str().unwrap()]);
+    std::fs::write(dir.join("reunite.toml"), "listen = 5\n").unwrap();
+    let e = fails(&["audit", "verify", "--data", dir.to_str().unwrap()]);
+    assert!(e.contains("reunite.toml is not valid configuration"), "{e}");
+}
+
+/// The README's first command: `reunite demo` starts, prints where and how to sign in, and
+/// serves.
+#[test]
+fn demo_starts_and_serves() {
+    let dir = tmp("demo");
+    let mut child = bin()
+        .args(["demo", "--data", dir.to_str().unwrap(), "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    let mut url = None;
+    for _ in 0..20 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(u) = line.trim().strip_prefix("reunite is listening on ") {
+            url = Some(u.to_string());
+        }
+        text.push_str(&line);
+        if line.starts_with("Password:") {
+            break;
+        }
+    }
+    let url = url.unwrap_or_else(|| panic!("no address printed: {text}"));
+    assert!(text.contains("fictional"), "{text}");
+    assert!(text.contains("Sign in as:     admin"), "{text}");
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/office")
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    use std::io::Write;
+    write!(
+        stream,
+        "GET /office/login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    stream.read_to_string(&mut resp).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.contains("content-security-policy"));
+}
