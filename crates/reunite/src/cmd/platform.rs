@@ -64,8 +64,10 @@ pub async fn init_dir(dir: &Path, admin: &str) -> Result<Initialised> {
         dir: dir.to_path_buf(),
         config: config::Config::default(),
     };
-    dd.write_config()?;
+    // Settings given through the environment at init (say REUNITE_DATABASE_URL) are kept
+    // in the configuration file so that later commands find the same database.
     dd.apply_env()?;
+    dd.write_config()?;
     if std::env::var("REUNITE_MASTER_KEY_FILE").is_ok() {
         bail!("unset REUNITE_MASTER_KEY_FILE for init: init creates the keys in DIR/keys");
     }
