@@ -56,8 +56,7 @@ pub(crate) fn security_headers(mut res: Response, tls: bool) -> Response {
 /// our own forms. Together with `SameSite=Strict` cookies and per-session form tokens this
 /// closes cross-site request forgery, including on the sign-in form, which has no session.
 pub(crate) async fn reject_cross_site(req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD && is_cross_site(req.headers())
-    {
+    if req.method() != Method::GET && req.method() != Method::HEAD && is_cross_site(req.headers()) {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
     next.run(req).await
@@ -119,11 +118,20 @@ mod tests {
 
     #[test]
     fn cross_site_judgement() {
-        assert!(!is_cross_site(&h(&[("sec-fetch-site", "same-origin"), ("origin", "null")])));
+        assert!(!is_cross_site(&h(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "null")
+        ])));
         assert!(is_cross_site(&h(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&h(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&h(&[("origin", "http://a.test:8080"), ("host", "a.test:8080")])));
-        assert!(is_cross_site(&h(&[("origin", "https://evil.test"), ("host", "a.test")])));
+        assert!(!is_cross_site(&h(&[
+            ("origin", "http://a.test:8080"),
+            ("host", "a.test:8080")
+        ])));
+        assert!(is_cross_site(&h(&[
+            ("origin", "https://evil.test"),
+            ("host", "a.test")
+        ])));
         assert!(!is_cross_site(&h(&[("host", "a.test")])));
     }
 }

@@ -14,11 +14,21 @@ async fn fill(b: &fantoccini::Client, css: &str, text: &str) {
 }
 
 async fn click(b: &fantoccini::Client, css: &str) {
-    b.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn text(b: &fantoccini::Client, css: &str) -> String {
-    b.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -26,14 +36,26 @@ async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
     let app = common::spawn().await;
     let browser = browser::start(true).await;
     let b = &browser.client;
-    b.goto(&format!("{}/office/login?lang=en", app.base)).await.unwrap();
+    b.goto(&format!("{}/office/login?lang=en", app.base))
+        .await
+        .unwrap();
     let title = b.title().await.unwrap();
-    assert_eq!(title, "Staff sign-in", "{}", b.source().await.unwrap_or_default());
+    assert_eq!(
+        title,
+        "Staff sign-in",
+        "{}",
+        b.source().await.unwrap_or_default()
+    );
     fill(b, "#username", "admin").await;
     fill(b, "#password", common::ADMIN_PASSWORD).await;
     click(b, "#signin").await;
     let url = b.current_url().await.unwrap();
-    assert!(url.path().ends_with("/office/setup"), "{url} {:?} {}", b.get_all_cookies().await, b.source().await.unwrap_or_default());
+    assert!(
+        url.path().ends_with("/office/setup"),
+        "{url} {:?} {}",
+        b.get_all_cookies().await,
+        b.source().await.unwrap_or_default()
+    );
     fill(b, "#new_password", "browser admin passphrase").await;
     fill(b, "#new_password_again", "browser admin passphrase").await;
     click(b, "#save-password").await;
@@ -72,7 +94,13 @@ async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
     assert!(text(b, "main").await.contains("You are signed out"));
     // Server-side logout: the office is closed to this browser now.
     b.goto(&format!("{}/office/users", app.base)).await.unwrap();
-    assert!(b.current_url().await.unwrap().path().ends_with("/office/login"));
+    assert!(
+        b.current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/office/login")
+    );
     assert_eq!(app.store.count_sessions().await.unwrap(), 0);
     browser.client.clone().close().await.unwrap();
 }

@@ -59,7 +59,11 @@ async fn canaries_never_reach_logs_or_disk_in_clear() {
     // Unknown user, wrong password, odd headers, paths and queries.
     http.post(format!("{}/office/login?x={}", app.base, CANARIES[5]))
         .header("x-forwarded-for", CANARIES[3])
-        .form(&[("username", CANARIES[0]), ("password", CANARIES[1]), ("code", "424242")])
+        .form(&[
+            ("username", CANARIES[0]),
+            ("password", CANARIES[1]),
+            ("code", "424242"),
+        ])
         .send()
         .await
         .unwrap();
@@ -67,25 +71,56 @@ async fn canaries_never_reach_logs_or_disk_in_clear() {
         .send()
         .await
         .unwrap();
-    http.get(format!("{}/office/reauth?next=/office/{}", app.base, CANARIES[5]))
-        .send()
-        .await
-        .unwrap();
+    http.get(format!(
+        "{}/office/reauth?next=/office/{}",
+        app.base, CANARIES[5]
+    ))
+    .send()
+    .await
+    .unwrap();
     // Signed in: forms with canaries, a new account with a canary name, a bad language.
     let mut c = Client::new(&app);
     admin_full_sign_in(&app, &mut c).await;
     let csrf = c.get("/office/users").await.input("csrf").unwrap();
-    c.post("/office/users", &[("csrf", &csrf), ("username", CANARIES[7]), ("role", "caseworker")])
-        .await;
-    c.post("/office/users", &[("csrf", &csrf), ("username", CANARIES[6]), ("role", CANARIES[6])])
-        .await;
-    c.post("/office/lang", &[("csrf", &csrf), ("lang", CANARIES[6]), ("back", CANARIES[6])])
-        .await;
-    c.post("/office/users/nonexistent", &[("csrf", CANARIES[6]), ("role", "admin")]).await;
+    c.post(
+        "/office/users",
+        &[
+            ("csrf", &csrf),
+            ("username", CANARIES[7]),
+            ("role", "caseworker"),
+        ],
+    )
+    .await;
+    c.post(
+        "/office/users",
+        &[
+            ("csrf", &csrf),
+            ("username", CANARIES[6]),
+            ("role", CANARIES[6]),
+        ],
+    )
+    .await;
+    c.post(
+        "/office/lang",
+        &[
+            ("csrf", &csrf),
+            ("lang", CANARIES[6]),
+            ("back", CANARIES[6]),
+        ],
+    )
+    .await;
+    c.post(
+        "/office/users/nonexistent",
+        &[("csrf", CANARIES[6]), ("role", "admin")],
+    )
+    .await;
     c.get(&format!("/office/audit?page={}", CANARIES[5])).await;
 
     let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("request"), "the request log was captured: {logs}");
+    assert!(
+        logs.contains("request"),
+        "the request log was captured: {logs}"
+    );
     for canary in CANARIES {
         assert!(!logs.contains(canary), "log contains {canary}:\n{logs}");
     }

@@ -63,12 +63,18 @@ async fn every_response_carries_the_security_headers() {
 fn assert_no_other_origin(body: &str, what: &str) {
     for attr in ["href=\"", "src=\"", "action=\"", "url("] {
         for part in body.split(attr).skip(1) {
-            let value: String = part.chars().take_while(|c| *c != '"' && *c != ')').collect();
+            let value: String = part
+                .chars()
+                .take_while(|c| *c != '"' && *c != ')')
+                .collect();
             assert!(
                 value.starts_with('/') || value.starts_with('#') || value.is_empty(),
                 "{what}: {attr}{value} points elsewhere"
             );
-            assert!(!value.starts_with("//"), "{what}: protocol-relative {value}");
+            assert!(
+                !value.starts_with("//"),
+                "{what}: protocol-relative {value}"
+            );
         }
     }
 }
@@ -165,7 +171,10 @@ async fn first_sign_in_setup_and_session_cookie() {
     for attr in ["Path=/", "Secure", "HttpOnly", "SameSite=Strict"] {
         assert!(cookie.contains(attr), "cookie lacks {attr}: {cookie}");
     }
-    assert!(!cookie.contains("Domain="), "__Host- cookies carry no Domain");
+    assert!(
+        !cookie.contains("Domain="),
+        "__Host- cookies carry no Domain"
+    );
     let setup_token = c.cookie.clone().unwrap();
     // A setup session reaches nothing else.
     assert_eq!(c.get("/office").await.location(), "/office/setup");
@@ -176,7 +185,11 @@ async fn first_sign_in_setup_and_session_cookie() {
     let p = c
         .post(
             "/office/setup/password",
-            &[("csrf", &csrf), ("new_password", "short"), ("new_password_again", "short")],
+            &[
+                ("csrf", &csrf),
+                ("new_password", "short"),
+                ("new_password_again", "short"),
+            ],
         )
         .await;
     assert_eq!(p.status, 400);
@@ -195,7 +208,11 @@ async fn first_sign_in_setup_and_session_cookie() {
     let p = c
         .post(
             "/office/setup/password",
-            &[("csrf", "forged"), ("new_password", "x".repeat(20).as_str()), ("new_password_again", "x".repeat(20).as_str())],
+            &[
+                ("csrf", "forged"),
+                ("new_password", "x".repeat(20).as_str()),
+                ("new_password_again", "x".repeat(20).as_str()),
+            ],
         )
         .await;
     assert_eq!(p.status, 403, "form token required");
@@ -250,11 +267,17 @@ async fn sessions_expire_when_idle_or_old_and_logout_is_server_side() {
             .await
             .unwrap()
             .unwrap();
-        (s.totp_secret.unwrap().expose().clone(), "a new admin passphrase".to_string())
+        (
+            s.totp_secret.unwrap().expose().clone(),
+            "a new admin passphrase".to_string(),
+        )
     };
     let code = next_code(&app, &secret);
     let p = c
-        .post("/office/login", &[("username", "admin"), ("password", &pw), ("code", &code)])
+        .post(
+            "/office/login",
+            &[("username", "admin"), ("password", &pw), ("code", &code)],
+        )
         .await;
     assert_eq!(p.location(), "/office");
     let mut alive_for = 0;
@@ -270,8 +293,11 @@ async fn sessions_expire_when_idle_or_old_and_logout_is_server_side() {
     // Logout invalidates the token on the server: replaying it does not work.
     let mut c = Client::new(&app);
     let code = next_code(&app, &secret);
-    c.post("/office/login", &[("username", "admin"), ("password", &pw), ("code", &code)])
-        .await;
+    c.post(
+        "/office/login",
+        &[("username", "admin"), ("password", &pw), ("code", &code)],
+    )
+    .await;
     let token = c.cookie.clone().unwrap();
     let home = c.get("/office").await;
     let csrf = home.input("csrf").unwrap();
@@ -288,7 +314,11 @@ async fn sensitive_pages_need_a_recent_reauthentication() {
     let app = spawn().await;
     let mut c = Client::new(&app);
     let (secret, pw) = admin_full_sign_in(&app, &mut c).await;
-    assert_eq!(c.get("/office/users").await.status, 200, "fresh sign-in counts");
+    assert_eq!(
+        c.get("/office/users").await.status,
+        200,
+        "fresh sign-in counts"
+    );
     app.clock.advance_millis(10 * 60_000);
     assert_eq!(c.get("/office").await.status, 200);
     app.clock.advance_millis(6 * 60_000);
@@ -299,14 +329,24 @@ async fn sensitive_pages_need_a_recent_reauthentication() {
     let p = c
         .post(
             "/office/reauth",
-            &[("csrf", &csrf), ("password", "wrong password"), ("code", &next_code(&app, &secret)), ("next", "/office/users")],
+            &[
+                ("csrf", &csrf),
+                ("password", "wrong password"),
+                ("code", &next_code(&app, &secret)),
+                ("next", "/office/users"),
+            ],
         )
         .await;
     assert_eq!(p.status, 401);
     let p = c
         .post(
             "/office/reauth",
-            &[("csrf", &csrf), ("password", &pw), ("code", &next_code(&app, &secret)), ("next", "https://evil.example/")],
+            &[
+                ("csrf", &csrf),
+                ("password", &pw),
+                ("code", &next_code(&app, &secret)),
+                ("next", "https://evil.example/"),
+            ],
         )
         .await;
     assert_eq!(p.location(), "/office", "never redirected off-site");
@@ -317,11 +357,15 @@ async fn create_account(app: &TestApp, admin: &mut Client, name: &str, role: &st
     let list = admin.get("/office/users").await;
     let csrf = list.input("csrf").unwrap();
     let p = admin
-        .post("/office/users", &[("csrf", &csrf), ("username", name), ("role", role)])
+        .post(
+            "/office/users",
+            &[("csrf", &csrf), ("username", name), ("role", role)],
+        )
         .await;
     assert_eq!(p.status, 200, "{}", p.body);
     let _ = app;
-    p.by_id("one-time-password").expect("one-time password shown once")
+    p.by_id("one-time-password")
+        .expect("one-time password shown once")
 }
 
 #[tokio::test]
@@ -334,41 +378,70 @@ async fn admin_creates_a_caseworker_who_then_signs_in_and_roles_hold() {
     // Duplicate and invalid names get messages, nothing is created.
     let csrf = admin.get("/office/users").await.input("csrf").unwrap();
     let p = admin
-        .post("/office/users", &[("csrf", &csrf), ("username", "Park.Caseworker"), ("role", "caseworker")])
+        .post(
+            "/office/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "Park.Caseworker"),
+                ("role", "caseworker"),
+            ],
+        )
         .await;
     assert_eq!(p.status, 400);
     assert!(p.body.contains("already taken"));
     let p = admin
-        .post("/office/users", &[("csrf", &csrf), ("username", "a b"), ("role", "caseworker")])
+        .post(
+            "/office/users",
+            &[("csrf", &csrf), ("username", "a b"), ("role", "caseworker")],
+        )
         .await;
     assert!(p.body.contains("only letters, digits"));
     let p = admin
-        .post("/office/users", &[("csrf", &csrf), ("username", "okname"), ("role", "root")])
+        .post(
+            "/office/users",
+            &[("csrf", &csrf), ("username", "okname"), ("role", "root")],
+        )
         .await;
     assert!(p.body.contains("Choose a role"));
     assert_eq!(app.store.count_users().await.unwrap(), 2);
     // Wrong form token: refused.
     let p = admin
-        .post("/office/users", &[("csrf", "nope"), ("username", "x-user"), ("role", "caseworker")])
+        .post(
+            "/office/users",
+            &[
+                ("csrf", "nope"),
+                ("username", "x-user"),
+                ("role", "caseworker"),
+            ],
+        )
         .await;
     assert_eq!(p.status, 403);
 
     // The caseworker signs in with the one-time password and lands in setup.
     let mut cw = Client::new(&app);
     let p = cw
-        .post("/office/login", &[("username", "park.caseworker"), ("password", &otp)])
+        .post(
+            "/office/login",
+            &[("username", "park.caseworker"), ("password", &otp)],
+        )
         .await;
     assert_eq!(p.location(), "/office/setup");
     let csrf = cw.get("/office/setup").await.input("csrf").unwrap();
     cw.post(
         "/office/setup/password",
-        &[("csrf", &csrf), ("new_password", "caseworker secret 1"), ("new_password_again", "caseworker secret 1")],
+        &[
+            ("csrf", &csrf),
+            ("new_password", "caseworker secret 1"),
+            ("new_password_again", "caseworker secret 1"),
+        ],
     )
     .await;
     let key = cw.get("/office/setup").await.by_id("totp-key").unwrap();
     let secret = common::base32_decode(&key);
     let code = reunite_crypto::totp::code_at(&secret, app.clock.now().millis() / 1000);
-    let p = cw.post("/office/setup/totp", &[("csrf", &csrf), ("code", &code)]).await;
+    let p = cw
+        .post("/office/setup/totp", &[("csrf", &csrf), ("code", &code)])
+        .await;
     assert_eq!(p.location(), "/office");
     assert!(cw.get("/office").await.body.contains("Caseworker"));
     // Least privilege: no account administration, no audit trail.
@@ -388,14 +461,24 @@ async fn admin_creates_a_caseworker_who_then_signs_in_and_roles_hold() {
         .unwrap()
         .to_string();
     let p = admin
-        .post(&format!("/office/users/{id}"), &[("csrf", &csrf), ("role", "caseworker"), ("disabled", "1")])
+        .post(
+            &format!("/office/users/{id}"),
+            &[("csrf", &csrf), ("role", "caseworker"), ("disabled", "1")],
+        )
         .await;
     assert_eq!(p.location(), "/office/users");
     assert_eq!(cw.get("/office").await.status, 303);
     let code = common::next_code(&app, &secret);
     let mut cw2 = Client::new(&app);
     let p = cw2
-        .post("/office/login", &[("username", "park.caseworker"), ("password", "caseworker secret 1"), ("code", &code)])
+        .post(
+            "/office/login",
+            &[
+                ("username", "park.caseworker"),
+                ("password", "caseworker secret 1"),
+                ("code", &code),
+            ],
+        )
         .await;
     assert_eq!(p.status, 401);
 }
@@ -406,7 +489,11 @@ async fn audit_trail_records_and_verifies() {
     let mut admin = Client::new(&app);
     admin_full_sign_in(&app, &mut admin).await;
     let mut anon = Client::new(&app);
-    anon.post("/office/login", &[("username", "ghost"), ("password", "nope")]).await;
+    anon.post(
+        "/office/login",
+        &[("username", "ghost"), ("password", "nope")],
+    )
+    .await;
     create_account(&app, &mut admin, "lee.reviewer", "reviewer").await;
     let p = admin.get("/office/audit").await;
     assert_eq!(p.status, 200);
@@ -467,7 +554,9 @@ async fn sign_in_is_rate_limited() {
     assert_eq!(statuses, vec![401, 401, 401, 429, 429]);
     app.clock.advance_millis(61_000);
     assert_eq!(
-        c.post("/office/login", &[("username", "x"), ("password", "y")]).await.status,
+        c.post("/office/login", &[("username", "x"), ("password", "y")])
+            .await
+            .status,
         401
     );
 }
@@ -475,7 +564,11 @@ async fn sign_in_is_rate_limited() {
 #[tokio::test]
 async fn weaker_password_hashes_are_upgraded_at_sign_in() {
     let app = common::spawn_with(|c| {
-        c.password_policy = reunite_crypto::PasswordPolicy { m_kib: 2048, t: 2, p: 1 };
+        c.password_policy = reunite_crypto::PasswordPolicy {
+            m_kib: 2048,
+            t: 2,
+            p: 1,
+        };
     })
     .await;
     // The admin was created with the same (2048, 2) policy; store a weaker hash.
@@ -493,12 +586,18 @@ async fn weaker_password_hashes_are_upgraded_at_sign_in() {
         .unwrap();
     let mut c = Client::new(&app);
     let p = c
-        .post("/office/login", &[("username", "admin"), ("password", common::ADMIN_PASSWORD)])
+        .post(
+            "/office/login",
+            &[("username", "admin"), ("password", common::ADMIN_PASSWORD)],
+        )
         .await;
     assert_eq!(p.location(), "/office/setup");
     let after = app.store.user_by_id(&admin.id).await.unwrap().unwrap();
     let phc = after.password_phc.expose();
-    assert!(phc.starts_with("$argon2id$") && phc.contains("m=2048,t=2"), "{phc}");
+    assert!(
+        phc.starts_with("$argon2id$") && phc.contains("m=2048,t=2"),
+        "{phc}"
+    );
 }
 
 #[tokio::test]
@@ -518,7 +617,10 @@ async fn messages_follow_the_chosen_language() {
     assert_eq!(r.status().as_u16(), 404);
     assert!(r.text().await.unwrap().contains("此页面不存在"));
     let p = c
-        .post("/office/login", &[("username", "x"), ("password", "y"), ("lang", "ko")])
+        .post(
+            "/office/login",
+            &[("username", "x"), ("password", "y"), ("lang", "ko")],
+        )
         .await;
     assert!(p.body.contains("로그인하지 못했습니다"));
     // A signed-in user's choice is remembered.
@@ -526,7 +628,10 @@ async fn messages_follow_the_chosen_language() {
     let home = c.get("/office").await;
     let csrf = home.input("csrf").unwrap();
     let p = c
-        .post("/office/lang", &[("csrf", &csrf), ("lang", "zh"), ("back", "/office")])
+        .post(
+            "/office/lang",
+            &[("csrf", &csrf), ("lang", "zh"), ("back", "/office")],
+        )
         .await;
     assert_eq!(p.location(), "/office");
     assert!(c.get("/office").await.body.contains("欢迎"));

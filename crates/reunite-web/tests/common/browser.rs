@@ -69,8 +69,7 @@ pub async fn start(javascript: bool) -> Browser {
             "prefs": prefs,
         }
     });
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(caps).unwrap();
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(caps).unwrap();
     // chromedriver takes a moment to listen; retry the connection (bounded).
     let url = format!("http://127.0.0.1:{port}");
     let mut last_err = None;

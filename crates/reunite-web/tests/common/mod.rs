@@ -118,9 +118,7 @@ impl Page {
             .unwrap_or("")
     }
     pub fn set_cookie(&self) -> Option<&str> {
-        self.headers
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
+        self.headers.get("set-cookie").and_then(|v| v.to_str().ok())
     }
     /// The value of a hidden input, e.g. the form token.
     pub fn input(&self, name: &str) -> Option<String> {
@@ -188,10 +186,7 @@ impl Client {
     }
 
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .form(form);
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(form);
         if let Some(c) = &self.cookie {
             req = req.header("cookie", format!("__Host-reunite-session={c}"));
         }
@@ -223,7 +218,11 @@ pub async fn admin_full_sign_in(app: &TestApp, c: &mut Client) -> (Vec<u8>, Stri
     let p = c
         .post(
             "/office/login",
-            &[("username", "admin"), ("password", ADMIN_PASSWORD), ("code", "")],
+            &[
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("code", ""),
+            ],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
