@@ -46,6 +46,12 @@ enum Command {
     /// Names across scripts: readings, romanization, comparison.
     #[command(subcommand)]
     Names(cmd::names::NamesCmd),
+    /// Imports records from JSON Lines files.
+    #[command(subcommand)]
+    Import(cmd::cases::ImportCmd),
+    /// Exports records as JSON Lines files.
+    #[command(subcommand)]
+    Export(cmd::cases::ExportCmd),
     /// DNA kinship: likelihood ratios and search.
     #[command(subcommand)]
     Kinship(cmd::kinship::KinshipCmd),
@@ -122,6 +128,8 @@ fn main() -> std::process::ExitCode {
                     Command::Audit(c) => cmd::ops::audit(c).await,
                     Command::Backup(a) => cmd::ops::backup(a).await,
                     Command::Restore(a) => cmd::ops::restore(a).await,
+                    Command::Import(c) => cmd::cases::import(c).await,
+                    Command::Export(c) => cmd::cases::export(c).await,
                     Command::Names(_)
                     | Command::Kinship(_)
                     | Command::Link(_)

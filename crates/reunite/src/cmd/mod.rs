@@ -1,4 +1,5 @@
 //! One module per subcommand family.
+pub mod cases;
 pub mod kinship;
 pub mod link;
 pub mod names;
