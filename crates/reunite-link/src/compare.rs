@@ -36,7 +36,6 @@ const NAME_LEVELS: &[&str] = &[
 ];
 const PLACE_LEVELS: &[&str] = &[
     "different",
-    "same country",
     "same province",
     "same prefecture",
     "same county",
@@ -177,6 +176,14 @@ pub fn child_birth(a: Option<&PDate>, b: Option<&PDate>) -> u8 {
     let (Some(ya), Some(yb)) = (a.year, b.year) else {
         return MISSING;
     };
+    if ya == yb
+        && a.day.is_some()
+        && (a.month, a.day) == (b.month, b.day)
+        && (a.solar.is_none() || b.solar.is_none())
+    {
+        // The same date as written (also when no calendar can place it).
+        return 6;
+    }
     if let (Some(x), Some(y)) = (a.solar, b.solar) {
         if x == y {
             return 6;
@@ -216,7 +223,15 @@ fn sex(a: Option<reunite_domain::record::Sex>, b: Option<reunite_domain::record:
 }
 
 fn place(a: &PlaceId, b: &PlaceId) -> u8 {
-    gazetteer::compare(a, b).map_or(MISSING, |l| l as u8)
+    use gazetteer::PlaceLevel as P;
+    match gazetteer::compare(a, b) {
+        Some(P::Different) => 0,
+        // Knowing only the country says nothing here.
+        Some(P::SameCountry) | None => MISSING,
+        Some(P::SameProvince) => 1,
+        Some(P::SamePrefecture) => 2,
+        Some(P::SameCounty) => 3,
+    }
 }
 
 fn separation(a: Option<(i32, u8)>, b: Option<(i32, u8)>) -> u8 {

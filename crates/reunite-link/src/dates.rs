@@ -159,7 +159,7 @@ impl PDate {
     pub fn new(d: &PartialDate) -> PDate {
         let year = d.year.filter(|y| (1800..=2200).contains(y));
         let month = d.month.filter(|m| (1..=12).contains(m));
-        let day = d.day.filter(|x| (1..=31).contains(x)).and(month);
+        let day = d.day.filter(|x| (1..=31).contains(x) && month.is_some());
         let mut p = PDate {
             year,
             month,

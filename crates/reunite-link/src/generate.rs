@@ -528,7 +528,10 @@ impl G<'_> {
                 pd.year = Some(y);
                 pd.month = Some(m as u8);
                 pd.day = Some(dd as u8);
-                if self.r.p(0.7) {
+                // Unlabelled 30% of the time — unless the day cannot be a solar one.
+                if self.r.p(0.7)
+                    || dd as u8 > reunite_domain::record::days_in_month(Some(y), m as u8)
+                {
                     pd.calendar = Calendar::Lunar;
                 }
             }

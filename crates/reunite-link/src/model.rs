@@ -46,7 +46,7 @@ impl Default for Params {
         let table: [(&[f64], &[f64]); NF] = [
             (&name_m, &name_u),
             (&[0.05, 0.1, 0.35, 0.4, 0.1], &[0.7, 0.15, 0.1, 0.04, 0.01]),
-            (&[0.05, 0.1, 0.3, 0.15, 0.4], &[0.3, 0.3, 0.2, 0.1, 0.1]),
+            (&[0.05, 0.3, 0.15, 0.5], &[0.4, 0.3, 0.2, 0.1]),
             (&name_m, &name_u),
             (
                 &[0.04, 0.08, 0.1, 0.1, 0.05, 0.08, 0.55],
@@ -54,7 +54,7 @@ impl Default for Params {
             ),
             (&[0.05, 0.95], &[0.5, 0.5]),
             (&name_m, &name_u),
-            (&[0.05, 0.1, 0.2, 0.25, 0.4], &[0.3, 0.2, 0.3, 0.1, 0.1]),
+            (&[0.05, 0.2, 0.3, 0.45], &[0.5, 0.3, 0.1, 0.1]),
             (&[0.05, 0.15, 0.4, 0.4], &[0.6, 0.2, 0.1, 0.1]),
         ];
         Params {
@@ -297,11 +297,23 @@ pub fn score(g: &Gamma, w: &Weights, tf: &TermFreq, prior: f64) -> Scored {
     }
 }
 
-/// Level frequencies of a set of comparison patterns (for u from random pairs), with a
-/// half-count added to every level so no level is impossible.
-pub fn level_frequencies(patterns: &HashMap<u64, u64>) -> Vec<Vec<f64>> {
+/// Pseudo-counts of the starting parameters: how many pairs' worth of belief the hand-set
+/// values carry. Small data stays near them; large data overrides them.
+const PRIOR_M_PAIRS: f64 = 50.0;
+const PRIOR_U_PAIRS: f64 = 2000.0;
+
+/// Level frequencies of a set of comparison patterns (for u from random pairs), starting
+/// from `prior` with `weight` pseudo-pairs (and a half-count on every level, so no level is
+/// impossible).
+pub fn level_frequencies(
+    patterns: &HashMap<u64, u64>,
+    prior: Option<(&Params, f64)>,
+) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = (0..NF)
-        .map(|i| vec![0.5; compare::levels(i).len()])
+        .map(|i| match prior {
+            Some((p, w)) => p.fields[i].u.iter().map(|u| 0.5 + u * w).collect(),
+            None => vec![0.5; compare::levels(i).len()],
+        })
         .collect();
     for (&p, &n) in patterns {
         for (i, &l) in Gamma::unpack(p).iter().enumerate() {
@@ -345,10 +357,10 @@ pub fn train(
         .map(|(&p, &n)| (Gamma::unpack(p), n as f64))
         .collect();
     let total: f64 = pats.iter().map(|x| x.1).sum();
-    let u_random = level_frequencies(random);
+    let u_random = level_frequencies(random, Some((init, PRIOR_U_PAIRS)));
     let mut m: Vec<Vec<f64>> = init.fields.iter().map(|f| f.m.clone()).collect();
     // u among blocked non-matches starts at the blocked level frequencies.
-    let mut ub = level_frequencies(blocked);
+    let mut ub = level_frequencies(blocked, None);
     let mut lambda = if total > 0.0 {
         (n_requests as f64 * init.match_rate / total).clamp(1e-4, 0.5)
     } else {
@@ -358,7 +370,11 @@ pub fn train(
     let mut expected = 0.0;
     for it in 0..60 {
         iterations = it + 1;
-        let mut mc: Vec<Vec<f64>> = m.iter().map(|v| vec![0.05; v.len()]).collect();
+        let mut mc: Vec<Vec<f64>> = init
+            .fields
+            .iter()
+            .map(|f| f.m.iter().map(|x| 0.05 + x * PRIOR_M_PAIRS).collect())
+            .collect();
         let mut uc: Vec<Vec<f64>> = m.iter().map(|v| vec![0.05; v.len()]).collect();
         let mut sum_p = 0.0;
         for (levels, n) in &pats {

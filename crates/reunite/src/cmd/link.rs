@@ -1,20 +1,352 @@
-//! `reunite link` and `reunite dedupe`.
+//! `reunite link` and `reunite dedupe`: batch linkage of JSON Lines files.
+//!
+//! The requests (or, for dedupe, the cases) are read and prepared first; the cases then
+//! stream through in chunks on two threads, each case prepared once, blocked and compared;
+//! the model is trained on what was seen (unless `--params` is given) and the matches are
+//! written, per request, best first. Bad lines are reported on standard error with their
+//! line number and skipped; the command fails at the end if any were found and `--strict`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use reunite_domain::record::{Case, MatchRecord, TracingRequest};
+use reunite_link::{BatchConfig, Linker, PRecord, Params};
+use serde::de::DeserializeOwned;
 
 /// `reunite link` arguments.
 #[derive(Debug, Args)]
-pub struct LinkArgs {}
+pub struct LinkArgs {
+    /// Cases, one JSON object per line.
+    #[arg(long)]
+    pub cases: PathBuf,
+    /// Tracing requests, one JSON object per line.
+    #[arg(long)]
+    pub requests: PathBuf,
+    /// Most matches written per request.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Least probability written.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f64,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Load trained parameters (JSON) instead of training.
+    #[arg(long)]
+    pub params: Option<PathBuf>,
+    /// Save the parameters used (JSON).
+    #[arg(long)]
+    pub save_params: Option<PathBuf>,
+    /// Seed of the random pair sampling.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Fail (after reporting them all) if any input line is bad.
+    #[arg(long)]
+    pub strict: bool,
+}
 
 /// `reunite dedupe` arguments.
 #[derive(Debug, Args)]
-pub struct DedupeArgs {}
+pub struct DedupeArgs {
+    /// Cases, one JSON object per line.
+    #[arg(long)]
+    pub cases: PathBuf,
+    /// Least probability written.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f64,
+    /// Most pairs written per case.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Load trained parameters (JSON) instead of training.
+    #[arg(long)]
+    pub params: Option<PathBuf>,
+    /// Save the parameters used (JSON).
+    #[arg(long)]
+    pub save_params: Option<PathBuf>,
+    /// Seed of the random pair sampling.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Fail (after reporting them all) if any input line is bad.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+const CHUNK: usize = 16_384;
+const THREADS: usize = 2;
+
+fn bar(path: &Path, what: &str) -> ProgressBar {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:30}] {bytes}/{total_bytes} {elapsed}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// Parses one line; bad lines become messages with their line number.
+fn parse_line<T: DeserializeOwned>(
+    file: &Path,
+    line_no: usize,
+    line: &str,
+    validate: impl Fn(&T) -> Vec<reunite_domain::record::FieldProblem>,
+) -> Result<Option<T>, String> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let v: T =
+        serde_json::from_str(line).map_err(|e| format!("{}:{line_no}: {e}", file.display()))?;
+    let problems = validate(&v);
+    if !problems.is_empty() {
+        let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        return Err(format!("{}:{line_no}: {}", file.display(), list.join("; ")));
+    }
+    Ok(Some(v))
+}
+
+/// Reads a file in chunks of lines, parsing each chunk on two threads and handing the
+/// parsed records (with their line numbers) to `each`.
+struct Reader {
+    bad: usize,
+}
+
+impl Reader {
+    fn read<T: DeserializeOwned + Send>(
+        &mut self,
+        path: &Path,
+        what: &str,
+        validate: fn(&T) -> Vec<reunite_domain::record::FieldProblem>,
+        mut each: impl FnMut(Vec<T>),
+    ) -> anyhow::Result<()> {
+        let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut r = BufReader::with_capacity(1 << 20, f);
+        let pb = bar(path, what);
+        let mut line_no = 0usize;
+        loop {
+            let mut lines: Vec<(usize, String)> = Vec::with_capacity(CHUNK);
+            let mut bytes = 0u64;
+            while lines.len() < CHUNK {
+                let mut s = String::new();
+                let n = r
+                    .read_line(&mut s)
+                    .with_context(|| format!("{}:{}: cannot read", path.display(), line_no + 1))?;
+                if n == 0 {
+                    break;
+                }
+                bytes += n as u64;
+                line_no += 1;
+                lines.push((line_no, s));
+            }
+            if lines.is_empty() {
+                break;
+            }
+            let half = lines.len().div_ceil(THREADS);
+            let results: Vec<Vec<Result<Option<T>, String>>> = std::thread::scope(|s| {
+                let hs: Vec<_> = lines
+                    .chunks(half)
+                    .map(|part| {
+                        s.spawn(move || {
+                            part.iter()
+                                .map(|(n, l)| parse_line(path, *n, l, validate))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                hs.into_iter()
+                    .map(|h| h.join().expect("parser thread"))
+                    .collect()
+            });
+            let mut ok = Vec::with_capacity(lines.len());
+            for r in results.into_iter().flatten() {
+                match r {
+                    Ok(Some(v)) => ok.push(v),
+                    Ok(None) => {}
+                    Err(msg) => {
+                        self.bad += 1;
+                        pb.suspend(|| eprintln!("{msg}"));
+                    }
+                }
+            }
+            each(ok);
+            pb.inc(bytes);
+        }
+        pb.finish_and_clear();
+        Ok(())
+    }
+}
+
+fn prepare<T: Sync>(items: &[T], f: fn(&T) -> PRecord) -> Vec<PRecord> {
+    if items.is_empty() {
+        return Vec::new();
+    }
+    let half = items.len().div_ceil(THREADS);
+    std::thread::scope(|s| {
+        let hs: Vec<_> = items
+            .chunks(half)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        hs.into_iter()
+            .flat_map(|h| h.join().expect("prepare thread"))
+            .collect()
+    })
+}
+
+/// Runs the cases of one chunk through the linker on two threads.
+fn process(linker: &mut Linker, first: &mut u32, cases: &[Case]) {
+    let half = cases.len().div_ceil(THREADS).max(1);
+    let results = std::thread::scope(|s| {
+        let l: &Linker = linker;
+        let hs: Vec<_> = cases
+            .chunks(half)
+            .enumerate()
+            .map(|(i, part)| {
+                let start = *first + (i * half) as u32;
+                s.spawn(move || l.process(start, part))
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().expect("link thread"))
+            .collect::<Vec<_>>()
+    });
+    for r in results {
+        linker.absorb(r);
+    }
+    *first += cases.len() as u32;
+}
+
+fn load_params(p: Option<&PathBuf>) -> anyhow::Result<Option<Params>> {
+    match p {
+        None => Ok(None),
+        Some(p) => {
+            let s = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Ok(Some(
+                Params::from_json(&s).with_context(|| format!("{}", p.display()))?,
+            ))
+        }
+    }
+}
+
+fn write_out(
+    out: Option<&PathBuf>,
+    matches: &[MatchRecord],
+    params: &Params,
+    save: Option<&PathBuf>,
+) -> anyhow::Result<()> {
+    let sink: Box<dyn Write> = match out {
+        Some(p) => {
+            Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
+        }
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = BufWriter::with_capacity(1 << 20, sink);
+    for m in matches {
+        serde_json::to_writer(&mut w, m)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    if let Some(p) = save {
+        std::fs::write(p, params.to_json())
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn finish_bad(bad: usize, strict: bool) -> anyhow::Result<()> {
+    if bad > 0 {
+        eprintln!("{bad} bad input line(s) skipped");
+        if strict {
+            anyhow::bail!("{bad} bad input line(s)");
+        }
+    }
+    Ok(())
+}
 
 /// Runs `reunite link`.
-pub fn link(_args: LinkArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub fn link(args: LinkArgs) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
+    let mut reader = Reader { bad: 0 };
+    let mut requests: Vec<TracingRequest> = Vec::new();
+    reader.read(&args.requests, "requests", TracingRequest::validate, |v| {
+        requests.extend(v)
+    })?;
+    let recs = prepare(&requests, PRecord::from_request);
+    let queries: Vec<(String, PRecord)> = requests.into_iter().map(|r| r.id).zip(recs).collect();
+    let cfg = BatchConfig {
+        top: args.top,
+        threshold: args.threshold,
+        seed: args.seed,
+        params: load_params(args.params.as_ref())?,
+        dedupe: false,
+    };
+    let mut linker = Linker::new(queries, cfg);
+    let mut first = 0u32;
+    reader.read(&args.cases, "cases", Case::validate, |cases| {
+        process(&mut linker, &mut first, &cases)
+    })?;
+    let (matches, params, stats) = linker.finish();
+    eprintln!(
+        "{} requests, {} cases, {} candidate pairs, {} random pairs, {} EM iterations; {} matches in {:.1?}",
+        stats.queries,
+        stats.cases,
+        stats.pairs,
+        stats.random_pairs,
+        stats.em_iterations,
+        matches.len(),
+        t0.elapsed()
+    );
+    write_out(
+        args.out.as_ref(),
+        &matches,
+        &params,
+        args.save_params.as_ref(),
+    )?;
+    finish_bad(reader.bad, args.strict)
 }
 
 /// Runs `reunite dedupe`.
-pub fn dedupe(_args: DedupeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
+    let mut reader = Reader { bad: 0 };
+    let mut cases: Vec<Case> = Vec::new();
+    reader.read(&args.cases, "cases", Case::validate, |v| cases.extend(v))?;
+    let recs = prepare(&cases, PRecord::from_case);
+    let queries: Vec<(String, PRecord)> = cases.iter().map(|c| c.id.clone()).zip(recs).collect();
+    let cfg = BatchConfig {
+        top: args.top,
+        threshold: args.threshold,
+        seed: args.seed,
+        params: load_params(args.params.as_ref())?,
+        dedupe: true,
+    };
+    let mut linker = Linker::new(queries, cfg);
+    let mut first = 0u32;
+    for chunk in cases.chunks(CHUNK) {
+        process(&mut linker, &mut first, chunk);
+    }
+    let (matches, params, stats) = linker.finish();
+    eprintln!(
+        "{} cases, {} candidate pairs, {} EM iterations; {} pairs in {:.1?}",
+        stats.cases,
+        stats.pairs,
+        stats.em_iterations,
+        matches.len(),
+        t0.elapsed()
+    );
+    write_out(
+        args.out.as_ref(),
+        &matches,
+        &params,
+        args.save_params.as_ref(),
+    )?;
+    finish_bad(reader.bad, args.strict)
 }

@@ -1,0 +1,337 @@
+//! Properties of the matcher: explanations add up, a record matches itself best, training
+//! and saving behave, the index follows inserts/updates/removals, and no input panics.
+
+use proptest::prelude::*;
+use reunite_domain::record::{
+    Calendar, Case, Child, Name, PartialDate, Person, Place, Separation, Sex, TracingRequest,
+};
+use reunite_link::compare::{self, FIELDS, MISSING};
+use reunite_link::dates::PDate;
+use reunite_link::generate::generate;
+use reunite_link::model::{self, TermFreq};
+use reunite_link::{BatchConfig, Index, PRecord, Params, SearchOptions, batch};
+
+/// The request a case's own data would make (the mother sought, her first child seeking).
+fn as_request(c: &Case) -> TracingRequest {
+    TracingRequest {
+        id: format!("r-{}", c.id),
+        sought: c.mother.clone(),
+        seeker: c.children.first().map(|ch| ch.person()).unwrap_or_default(),
+        relation: None,
+        father: c.father.clone(),
+        separation: c.separation.clone(),
+        residence_cn: c.residence_cn.clone(),
+    }
+}
+
+fn trained() -> (Params, Vec<Case>) {
+    let (cases, requests, _) = generate(3, 3000, 600, 0.2);
+    let (_, params, _) = batch::link(&cases, &requests, BatchConfig::default());
+    (params, cases)
+}
+
+#[test]
+fn explanations_add_up_to_the_weight() {
+    let (cases, requests, _) = generate(11, 2000, 400, 0.2);
+    let cfg = BatchConfig {
+        threshold: 0.0,
+        ..Default::default()
+    };
+    let (matches, params, _) = batch::link(&cases, &requests, cfg);
+    assert!(matches.len() > 300);
+    let prior = model::prior_log2_odds(params.match_rate, cases.len());
+    for m in &matches {
+        let sum: f64 = m.explain.iter().map(|e| e.log2_bf).sum();
+        assert!((prior + sum - m.match_weight).abs() < 1e-9, "{m:?}");
+        assert_eq!(m.explain.len(), FIELDS.len());
+        for (e, f) in m.explain.iter().zip(FIELDS) {
+            assert_eq!(e.field, f);
+            if e.level == "missing" {
+                assert_eq!(e.log2_bf, 0.0);
+            }
+        }
+        assert!((m.probability - model::probability(m.match_weight)).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn a_record_matches_itself_best() {
+    let (params, cases) = trained();
+    let mut index = Index::new(params);
+    for c in cases.iter().take(2000) {
+        index.insert(c.clone()).unwrap();
+    }
+    let opts = SearchOptions {
+        top: 3,
+        threshold: 0.0,
+        ..Default::default()
+    };
+    for c in cases.iter().take(300) {
+        let found = index.search(&as_request(c), &opts).unwrap();
+        let me = found.iter().find(|m| m.case == c.id).expect("found itself");
+        assert!(
+            found.iter().all(|m| m.match_weight <= me.match_weight),
+            "{}",
+            c.id
+        );
+    }
+}
+
+#[test]
+fn training_learns_that_agreement_is_evidence() {
+    let (params, _) = trained();
+    let w = params.weights();
+    for f in [0, 3] {
+        // Identical names are strong evidence, different names evidence against.
+        assert!(w.bf(f, 6) > 5.0, "{f}: {}", w.bf(f, 6));
+        assert!(w.bf(f, 0) < -1.0, "{f}: {}", w.bf(f, 0));
+    }
+    assert!(w.bf(4, 6) > w.bf(4, 2) && w.bf(4, 2) > w.bf(4, 0));
+    assert!(
+        params.match_rate > 0.6 && params.match_rate < 0.95,
+        "{}",
+        params.match_rate
+    );
+    let back = Params::from_json(&params.to_json()).unwrap();
+    assert_eq!(back.fields.len(), params.fields.len());
+    assert!(Params::from_json("{}").is_err());
+    let mut bad = params.clone();
+    bad.fields[0].m.pop();
+    assert!(Params::from_json(&bad.to_json()).is_err());
+}
+
+#[test]
+fn term_frequencies_weaken_common_surnames() {
+    let mut tf = TermFreq::default();
+    let kim = reunite_names::PreparedName::new("김영희").surname_key();
+    let pyon = reunite_names::PreparedName::new("편영희").surname_key();
+    for i in 0..1000u64 {
+        tf.add(0, &[if i % 5 == 0 { kim } else { 1000 + i }], 1);
+    }
+    tf.add(0, &[pyon], 1);
+    assert!(tf.adjust(0, kim) < 0.0);
+    assert!(tf.adjust(0, pyon) > 0.0);
+    tf.add(0, &[pyon], -1);
+    tf.add(0, &[pyon], -1);
+}
+
+#[test]
+fn index_follows_inserts_updates_and_removals() {
+    let (cases, _, _) = generate(5, 500, 0, 0.0);
+    let mut index = Index::new(Params::default());
+    for c in &cases[1..] {
+        index.insert(c.clone()).unwrap();
+    }
+    let opts = SearchOptions {
+        top: 5,
+        threshold: 0.0,
+        ..Default::default()
+    };
+    let q = as_request(&cases[0]);
+    assert!(
+        !index
+            .search(&q, &opts)
+            .unwrap()
+            .iter()
+            .any(|m| m.case == cases[0].id)
+    );
+    index.insert(cases[0].clone()).unwrap();
+    assert_eq!(index.search(&q, &opts).unwrap()[0].case, cases[0].id);
+    // An update under the same id replaces the old content.
+    let mut changed = cases[1].clone();
+    changed.id = cases[0].id.clone();
+    index.insert(changed).unwrap();
+    assert_eq!(index.len(), cases.len());
+    let top = index.search(&as_request(&cases[1]), &opts).unwrap();
+    assert!(top.iter().any(|m| m.case == cases[0].id));
+    assert!(index.remove(&cases[0].id));
+    assert!(!index.remove(&cases[0].id));
+    assert!(
+        !index
+            .search(&q, &opts)
+            .unwrap()
+            .iter()
+            .any(|m| m.case == cases[0].id)
+    );
+    assert_eq!(index.len(), cases.len() - 1);
+    // Invalid records are refused with their problems, not searched.
+    let mut bad = cases[2].clone();
+    bad.id = "bad id!".into();
+    assert!(index.insert(bad).is_err());
+    assert!(index.search(&TracingRequest::default(), &opts).is_err());
+}
+
+#[test]
+fn dates_compare_across_calendars_and_swaps() {
+    let d = |y, m, dd, cal| {
+        PDate::new(&PartialDate {
+            year: Some(y),
+            month: Some(m),
+            day: Some(dd),
+            calendar: cal,
+            approx_years: 0,
+        })
+    };
+    // 2004-06-12 solar is 4/25 lunar.
+    let solar = d(2004, 6, 12, Calendar::Solar);
+    let lunar = d(2004, 4, 25, Calendar::Lunar);
+    assert_eq!(compare::child_birth(Some(&solar), Some(&lunar)), 6);
+    // The lunar birthday written without saying so.
+    let unlabelled = d(2004, 4, 25, Calendar::Solar);
+    assert_eq!(compare::child_birth(Some(&solar), Some(&unlabelled)), 5);
+    assert_eq!(
+        compare::child_birth(
+            Some(&d(2004, 6, 12, Calendar::Solar)),
+            Some(&d(2004, 12, 6, Calendar::Solar))
+        ),
+        4
+    );
+    assert_eq!(
+        compare::child_birth(Some(&solar), Some(&d(2004, 6, 3, Calendar::Solar))),
+        3
+    );
+    assert_eq!(
+        compare::child_birth(Some(&solar), Some(&d(2005, 2, 3, Calendar::Solar))),
+        1
+    );
+    assert_eq!(
+        compare::child_birth(Some(&solar), Some(&d(2009, 2, 3, Calendar::Solar))),
+        0
+    );
+    assert_eq!(compare::child_birth(Some(&solar), None), MISSING);
+    let about = PDate::new(&PartialDate {
+        year: Some(1980),
+        approx_years: 3,
+        ..Default::default()
+    });
+    let exact = PDate::new(&PartialDate {
+        year: Some(1978),
+        month: Some(3),
+        ..Default::default()
+    });
+    assert_eq!(compare::approx_birth(Some(&about), Some(&exact)), 2);
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ".{0,12}",
+        "[김이박리王李金朴小明英子 ]{0,6}",
+        "[a-zA-Z' -]{0,14}",
+        "[吉林黑龙江密山延吉함경북도회령시 ]{0,8}",
+    ]
+}
+
+fn date() -> impl Strategy<Value = Option<PartialDate>> {
+    proptest::option::of(
+        (
+            proptest::option::of(-5000i32..5000),
+            proptest::option::of(any::<u8>()),
+            proptest::option::of(any::<u8>()),
+            any::<bool>(),
+            any::<u8>(),
+        )
+            .prop_map(|(year, month, day, lunar, approx_years)| PartialDate {
+                year,
+                month,
+                day,
+                calendar: if lunar {
+                    Calendar::Lunar
+                } else {
+                    Calendar::Solar
+                },
+                approx_years,
+            }),
+    )
+}
+
+fn person() -> impl Strategy<Value = Person> {
+    (
+        proptest::collection::vec(text(), 0..3),
+        date(),
+        proptest::option::of(text()),
+        any::<bool>(),
+    )
+        .prop_map(|(names, birth, place, f)| Person {
+            names: names
+                .into_iter()
+                .map(|text| Name { text, kind: None })
+                .collect(),
+            sex: Some(if f { Sex::F } else { Sex::M }),
+            birth,
+            birthplace: place.map(|text| Place {
+                text,
+                country: None,
+            }),
+        })
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        person(),
+        proptest::collection::vec(person(), 0..3),
+        proptest::option::of(person()),
+        date(),
+        proptest::option::of(text()),
+    )
+        .prop_map(|(mother, kids, father, sep, res)| Case {
+            id: "c-p".into(),
+            mother,
+            children: kids
+                .into_iter()
+                .map(|p| Child {
+                    names: p.names,
+                    sex: p.sex,
+                    birth: p.birth,
+                    birthplace: p.birthplace,
+                    ..Default::default()
+                })
+                .collect(),
+            father,
+            separation: Some(Separation {
+                date: sep,
+                ..Default::default()
+            }),
+            residence_cn: res.map(|text| Place {
+                text,
+                country: Some("CN".into()),
+            }),
+            ..Default::default()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any records, valid or not, compare, block and score without panicking, and the
+    /// explanation adds up.
+    #[test]
+    fn no_panic_and_weights_add_up(a in case(), b in case()) {
+        let req = as_request(&a);
+        let (ra, rb) = (PRecord::from_request(&req), PRecord::from_case(&b));
+        let _ = reunite_link::block::keys(&ra, reunite_link::block::Side::Query);
+        let _ = reunite_link::block::keys(&rb, reunite_link::block::Side::Indexed);
+        let w = Params::default().weights();
+        let g = compare::compare(&ra, &rb, &|l| w.child_score(l));
+        let prior = model::prior_log2_odds(0.8, 1000);
+        let s = model::score(&g, &w, &TermFreq::default(), prior);
+        let sum: f64 = s.explain.iter().map(|e| e.log2_bf).sum();
+        prop_assert!((prior + sum - s.match_weight).abs() < 1e-9);
+        prop_assert!(s.probability >= 0.0 && s.probability <= 1.0);
+        // The index takes and searches whatever validates.
+        let mut index = Index::new(Params::default());
+        let _ = index.insert(b.clone());
+        let _ = index.search(&req, &SearchOptions::default());
+    }
+
+    /// A case always scores at least as high against its own request as any other case does.
+    #[test]
+    fn self_is_best(a in case(), b in case()) {
+        let req = as_request(&a);
+        let ra = PRecord::from_request(&req);
+        let w = Params::default().weights();
+        let tf = TermFreq::default();
+        let own = model::weight(&compare::compare(&ra, &PRecord::from_case(&a), &|l| w.child_score(l)), &w, &tf, 0.0);
+        let other = model::weight(&compare::compare(&ra, &PRecord::from_case(&b), &|l| w.child_score(l)), &w, &tf, 0.0);
+        prop_assert!(own >= other - 1e-9, "own {own} other {other}");
+    }
+}
