@@ -54,8 +54,7 @@ struct Pair {
 /// What one chunk of cases produced.
 #[derive(Debug, Default)]
 pub struct ChunkResult {
-    first: u32,
-    ids: Vec<String>,
+    ids: Vec<(u32, String)>,
     pairs: Vec<Pair>,
     blocked: HashMap<u64, u64>,
     random: HashMap<u64, u64>,
@@ -86,11 +85,11 @@ pub struct Linker {
     postings: HashMap<u64, Vec<u32>>,
     init: Weights,
     ids: Vec<String>,
+    n_cases: usize,
     pairs: Vec<Pair>,
     blocked: HashMap<u64, u64>,
     random: HashMap<u64, u64>,
     tf: TermFreq,
-    next: u32,
 }
 
 fn hash2(seed: u64, a: u64) -> u64 {
@@ -125,7 +124,7 @@ impl Linker {
             blocked: HashMap::new(),
             random: HashMap::new(),
             tf: TermFreq::default(),
-            next: 0,
+            n_cases: 0,
         }
     }
 
@@ -134,22 +133,20 @@ impl Linker {
         self.queries.len()
     }
 
-    /// Blocks and compares a chunk of cases whose first has index `first` (0-based over all
-    /// cases, in order). Thread-safe: run chunks on several threads, absorb in order.
-    pub fn process(&self, first: u32, cases: &[Case]) -> ChunkResult {
-        let mut out = ChunkResult {
-            first,
-            ..Default::default()
-        };
+    /// Blocks and compares a chunk of cases, each with its index (unique over all cases,
+    /// e.g. its line number; gaps are allowed). Thread-safe: run chunks on several threads
+    /// and absorb the results in any order.
+    pub fn process(&self, cases: &[(u32, Case)]) -> ChunkResult {
+        let mut out = ChunkResult::default();
         let w = &self.init;
         let child_score = |l: &[u8; 3]| w.child_score(l);
         let nq = self.queries.len() as u64;
         let mut seen: Vec<u32> = Vec::new();
-        for (off, case) in cases.iter().enumerate() {
-            let ci = first + off as u32;
+        for (ci, case) in cases {
+            let ci = *ci;
             let rec = PRecord::from_case(case);
             out.tf.add_record(&rec, 1);
-            out.ids.push(case.id.clone());
+            out.ids.push((ci, case.id.clone()));
             seen.clear();
             for k in block::keys(&rec, Side::Query) {
                 if let Some(v) = self.postings.get(&k) {
@@ -197,11 +194,16 @@ impl Linker {
         out
     }
 
-    /// Takes a chunk's results (chunks in order of `first`).
+    /// Takes a chunk's results.
     pub fn absorb(&mut self, r: ChunkResult) {
-        debug_assert_eq!(r.first, self.next);
-        self.next = r.first + r.ids.len() as u32;
-        self.ids.extend(r.ids);
+        for (i, id) in r.ids {
+            let i = i as usize;
+            if self.ids.len() <= i {
+                self.ids.resize(i + 1, String::new());
+            }
+            self.ids[i] = id;
+            self.n_cases += 1;
+        }
         self.pairs.extend(r.pairs);
         for (k, v) in r.blocked {
             *self.blocked.entry(k).or_insert(0) += v;
@@ -216,7 +218,7 @@ impl Linker {
     /// query in query order, best first, the parameters used, and counts.
     pub fn finish(self) -> (Vec<MatchRecord>, Params, Stats) {
         let mut stats = Stats {
-            cases: self.ids.len(),
+            cases: self.n_cases,
             queries: self.queries.len(),
             pairs: self.pairs.len(),
             random_pairs: self.random.values().sum::<u64>() as usize,
@@ -236,7 +238,7 @@ impl Linker {
             }
         };
         let w = params.weights();
-        let n_cases = self.ids.len();
+        let n_cases = self.n_cases;
         let prior = model::prior_log2_odds(params.match_rate, n_cases);
         let mut per_query: Vec<Vec<(f64, u32)>> = vec![Vec::new(); self.queries.len()];
         for (i, p) in self.pairs.iter().enumerate() {
@@ -292,7 +294,12 @@ pub fn link(
         .map(|r| (r.id.clone(), PRecord::from_request(r)))
         .collect();
     let mut l = Linker::new(queries, cfg);
-    let r = l.process(0, cases);
+    let indexed: Vec<(u32, Case)> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i as u32, c.clone()))
+        .collect();
+    let r = l.process(&indexed);
     l.absorb(r);
     l.finish()
 }
@@ -305,7 +312,12 @@ pub fn dedupe(cases: &[Case], mut cfg: BatchConfig) -> (Vec<MatchRecord>, Params
         .map(|c| (c.id.clone(), PRecord::from_case(c)))
         .collect();
     let mut l = Linker::new(queries, cfg);
-    let r = l.process(0, cases);
+    let indexed: Vec<(u32, Case)> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i as u32, c.clone()))
+        .collect();
+    let r = l.process(&indexed);
     l.absorb(r);
     l.finish()
 }

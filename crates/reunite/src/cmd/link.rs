@@ -200,27 +200,122 @@ fn prepare<T: Sync>(items: &[T], f: fn(&T) -> PRecord) -> Vec<PRecord> {
     })
 }
 
-/// Runs the cases of one chunk through the linker on two threads.
-fn process(linker: &mut Linker, first: &mut u32, cases: &[Case]) {
-    let half = cases.len().div_ceil(THREADS).max(1);
+/// Streams the cases file through the linker: this thread reads chunks of lines, two
+/// workers parse, prepare, block and compare them; results are absorbed as they come (each
+/// case carries its line number, so order does not matter). Returns the bad-line count.
+fn stream_cases(linker: &mut Linker, path: &Path) -> anyhow::Result<usize> {
+    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    let pb = bar(path, "cases");
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, String)>>(THREADS);
+    let rx = std::sync::Mutex::new(rx);
+    let (rtx, rrx) = std::sync::mpsc::channel();
+    let l: &Linker = linker;
+    let mut bad = 0usize;
+    let read = std::thread::scope(|s| -> anyhow::Result<()> {
+        for _ in 0..THREADS {
+            let rtx = rtx.clone();
+            let rx = &rx;
+            let pb = &pb;
+            s.spawn(move || {
+                loop {
+                    let Ok(lines) = rx.lock().expect("queue").recv() else {
+                        break;
+                    };
+                    let mut cases = Vec::with_capacity(lines.len());
+                    let mut errors = Vec::new();
+                    let mut bytes = 0u64;
+                    for (n, line) in &lines {
+                        bytes += line.len() as u64;
+                        match parse_line(path, *n, line, Case::validate) {
+                            Ok(Some(c)) => cases.push(((*n - 1) as u32, c)),
+                            Ok(None) => {}
+                            Err(e) => errors.push(e),
+                        }
+                    }
+                    let res = l.process(&cases);
+                    pb.inc(bytes);
+                    if rtx.send((res, errors)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(rtx);
+        let mut line_no = 0usize;
+        loop {
+            let mut lines: Vec<(usize, String)> = Vec::with_capacity(CHUNK / 4);
+            while lines.len() < CHUNK / 4 {
+                let mut s = String::new();
+                let n = r
+                    .read_line(&mut s)
+                    .with_context(|| format!("{}:{}: cannot read", path.display(), line_no + 1))?;
+                if n == 0 {
+                    break;
+                }
+                line_no += 1;
+                lines.push((line_no, s));
+            }
+            if lines.is_empty() {
+                break;
+            }
+            if tx.send(lines).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        Ok(())
+    });
+    let mut results = Vec::new();
+    for (res, errors) in rrx.iter() {
+        for e in errors {
+            bad += 1;
+            pb.suspend(|| eprintln!("{e}"));
+        }
+        results.push(res);
+    }
+    read?;
+    for res in results {
+        linker.absorb(res);
+    }
+    pb.finish_and_clear();
+    Ok(bad)
+}
+
+/// Runs in-memory cases (dedupe) through the linker on two threads.
+fn process_all(linker: &mut Linker, cases: Vec<Case>) {
+    let indexed: Vec<(u32, Case)> = cases
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (i as u32, c))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::thread::scope(|s| {
         let l: &Linker = linker;
-        let hs: Vec<_> = cases
-            .chunks(half)
-            .enumerate()
-            .map(|(i, part)| {
-                let start = *first + (i * half) as u32;
-                s.spawn(move || l.process(start, part))
+        let hs: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (next, indexed) = (&next, &indexed);
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(CHUNK / 4, std::sync::atomic::Ordering::Relaxed);
+                        if i >= indexed.len() {
+                            break;
+                        }
+                        let end = (i + CHUNK / 4).min(indexed.len());
+                        out.push(l.process(&indexed[i..end]));
+                    }
+                    out
+                })
             })
             .collect();
         hs.into_iter()
-            .map(|h| h.join().expect("link thread"))
+            .flat_map(|h| h.join().expect("link thread"))
             .collect::<Vec<_>>()
     });
     for r in results {
         linker.absorb(r);
     }
-    *first += cases.len() as u32;
 }
 
 fn load_params(p: Option<&PathBuf>) -> anyhow::Result<Option<Params>> {
@@ -289,10 +384,7 @@ pub fn link(args: LinkArgs) -> anyhow::Result<()> {
         dedupe: false,
     };
     let mut linker = Linker::new(queries, cfg);
-    let mut first = 0u32;
-    reader.read(&args.cases, "cases", Case::validate, |cases| {
-        process(&mut linker, &mut first, &cases)
-    })?;
+    reader.bad += stream_cases(&mut linker, &args.cases)?;
     let (matches, params, stats) = linker.finish();
     eprintln!(
         "{} requests, {} cases, {} candidate pairs, {} random pairs, {} EM iterations; {} matches in {:.1?}",
@@ -329,10 +421,7 @@ pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
         dedupe: true,
     };
     let mut linker = Linker::new(queries, cfg);
-    let mut first = 0u32;
-    for chunk in cases.chunks(CHUNK) {
-        process(&mut linker, &mut first, chunk);
-    }
+    process_all(&mut linker, cases);
     let (matches, params, stats) = linker.finish();
     eprintln!(
         "{} cases, {} candidate pairs, {} EM iterations; {} pairs in {:.1?}",
