@@ -10,6 +10,7 @@
 
 mod admin;
 mod auth;
+mod cases;
 mod error;
 mod headers;
 pub mod i18n;
@@ -129,6 +130,7 @@ pub fn router(state: OfficeState) -> Router {
         .route("/office/users", get(admin::users).post(admin::create_user))
         .route("/office/users/{id}", post(admin::update_user))
         .route("/office/audit", get(admin::audit))
+        .merge(cases::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(headers::log_requests))
         .layer(axum::middleware::from_fn(headers::reject_cross_site))
