@@ -1,5 +1,6 @@
 //! Writes a generated benchmark as JSON Lines: `cases.jsonl`, `requests.jsonl` and
-//! `truth.jsonl` (request id → case id or null).
+//! `truth.jsonl` (request id → case id or null) and `duplicates.jsonl` (the same mother
+//! registered twice).
 //!
 //! Run: `cargo run --release -p reunite-link --example gen_data -- DIR N_CASES N_REQUESTS [SEED]`
 
@@ -28,6 +29,12 @@ fn main() -> std::io::Result<()> {
     let mut w = BufWriter::new(std::fs::File::create(dir.join("truth.jsonl"))?);
     for (r, t) in requests.iter().zip(&truth.request_case) {
         serde_json::to_writer(&mut w, &serde_json::json!({"request": r.id, "case": t}))?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    let mut w = BufWriter::new(std::fs::File::create(dir.join("duplicates.jsonl"))?);
+    for (a, b) in &truth.duplicate_cases {
+        serde_json::to_writer(&mut w, &serde_json::json!({"case": a, "duplicate": b}))?;
         w.write_all(b"\n")?;
     }
     w.flush()?;

@@ -194,6 +194,15 @@ impl Linker {
         out
     }
 
+    /// Takes many chunks' results at once (reserving memory once).
+    pub fn absorb_all(&mut self, rs: Vec<ChunkResult>) {
+        self.pairs
+            .reserve_exact(rs.iter().map(|r| r.pairs.len()).sum::<usize>());
+        for r in rs {
+            self.absorb(r);
+        }
+    }
+
     /// Takes a chunk's results.
     pub fn absorb(&mut self, r: ChunkResult) {
         for (i, id) in r.ids {

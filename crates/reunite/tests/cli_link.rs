@@ -80,10 +80,10 @@ fn link_writes_best_first_with_explanations_that_add_up() {
     let mut last: Option<(String, f64)> = None;
     for m in &recs {
         let w = m["match_weight"].as_f64().unwrap();
-        if let Some((req, lw)) = &last {
-            if req == m["request"].as_str().unwrap() {
-                assert!(w <= *lw);
-            }
+        if let Some((req, lw)) = &last
+            && req == m["request"].as_str().unwrap()
+        {
+            assert!(w <= *lw);
         }
         last = Some((m["request"].as_str().unwrap().to_string(), w));
         let sum: f64 = m["explain"]

@@ -275,9 +275,7 @@ fn stream_cases(linker: &mut Linker, path: &Path) -> anyhow::Result<usize> {
         results.push(res);
     }
     read?;
-    for res in results {
-        linker.absorb(res);
-    }
+    linker.absorb_all(results);
     pb.finish_and_clear();
     Ok(bad)
 }
@@ -313,9 +311,7 @@ fn process_all(linker: &mut Linker, cases: Vec<Case>) {
             .flat_map(|h| h.join().expect("link thread"))
             .collect::<Vec<_>>()
     });
-    for r in results {
-        linker.absorb(r);
-    }
+    linker.absorb_all(results);
 }
 
 fn load_params(p: Option<&PathBuf>) -> anyhow::Result<Option<Params>> {
