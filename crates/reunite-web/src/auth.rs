@@ -80,6 +80,7 @@ impl Staff {
     pub fn nav(&self, here: &str) -> Option<Nav> {
         Some(Nav {
             is_admin: self.user.role == Role::Admin,
+            sees_cases: matches!(self.user.role, Role::Admin | Role::Caseworker),
             csrf: self.session.csrf.clone(),
             here: here.to_string(),
         })

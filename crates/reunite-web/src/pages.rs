@@ -9,6 +9,8 @@ use axum::response::{Html, IntoResponse, Response};
 #[derive(Debug, Clone)]
 pub(crate) struct Nav {
     pub is_admin: bool,
+    /// Caseworkers and admins work with cases; researchers and reviewers do not.
+    pub sees_cases: bool,
     pub csrf: String,
     /// The current path, for returning after a language change.
     pub here: String,

@@ -352,8 +352,10 @@ async fn caseworkers_see_their_own_cases_admins_all_researchers_none() {
         assert_eq!(p.status, 403, "{path}");
         assert!(!p.body.contains("리영자"));
     }
-    // Researchers and reviewers see no case at all.
+    // Researchers and reviewers see no case at all, and are not offered the link.
+    assert!(a.get("/office").await.body.contains("id=\"nav-cases\""));
     for c in [&mut r, &mut rv] {
+        assert!(!c.get("/office").await.body.contains("nav-cases"));
         for path in [
             "/office/cases".to_string(),
             format!("/office/cases/{id}"),

@@ -144,6 +144,8 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
     if !store.is_initialized().await? {
         bail!("the database has not been initialised; run `reunite init` first");
     }
+    // Build the case search index now, not at the first search.
+    store.warm_case_index();
     let cfg = reunite_web::WebConfig {
         title: dd.config.title.clone(),
         tls: dd.config.tls,
