@@ -90,6 +90,28 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("change_enc", Kind::Blob),
         ],
     ),
+    (
+        "intake_requests",
+        &[
+            ("id", Kind::Text),
+            ("code_lookup", Kind::Blob),
+            ("sealed_request", Kind::Blob),
+            ("sealed_reply_key", Kind::Blob),
+            ("status", Kind::Text),
+            ("created_at", Kind::Int),
+            ("last_activity", Kind::Int),
+        ],
+    ),
+    (
+        "intake_messages",
+        &[
+            ("id", Kind::Text),
+            ("request_id", Kind::Text),
+            ("direction", Kind::Text),
+            ("body", Kind::Blob),
+            ("created_at", Kind::Int),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of dumps.

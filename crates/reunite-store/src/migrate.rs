@@ -17,6 +17,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_cases.sql"),
         include_str!("../migrations/postgres/0002_cases.sql"),
     ),
+    (
+        3,
+        "intake",
+        include_str!("../migrations/sqlite/0003_intake.sql"),
+        include_str!("../migrations/postgres/0003_intake.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
