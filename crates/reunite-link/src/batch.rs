@@ -13,7 +13,10 @@ use crate::block::{self, Side};
 use crate::compare::{self, Gamma};
 use crate::index::sort_matches;
 use crate::model::{self, Params, TermFreq, Weights};
-use crate::prepared::PRecord;
+use crate::prepared::{NameCache, PRecord};
+
+/// Names kept prepared (names recur: one prepared name serves many cases).
+pub const NAME_CACHE: usize = 50_000;
 
 /// Batch settings.
 #[derive(Debug, Clone)]
@@ -86,7 +89,8 @@ pub struct Linker {
     init: Weights,
     ids: Vec<String>,
     n_cases: usize,
-    pairs: Vec<Pair>,
+    /// Pairs, chunk by chunk as absorbed (moved, never copied, so memory peaks once).
+    pairs: Vec<Vec<Pair>>,
     blocked: HashMap<u64, u64>,
     random: HashMap<u64, u64>,
     tf: TermFreq,
@@ -137,6 +141,12 @@ impl Linker {
     /// e.g. its line number; gaps are allowed). Thread-safe: run chunks on several threads
     /// and absorb the results in any order.
     pub fn process(&self, cases: &[(u32, Case)]) -> ChunkResult {
+        self.process_cached(cases, &mut NameCache::new(NAME_CACHE))
+    }
+
+    /// [`Linker::process`] with a name cache the caller keeps between chunks (one per
+    /// thread), so a name prepared for one chunk serves the next.
+    pub fn process_cached(&self, cases: &[(u32, Case)], cache: &mut NameCache) -> ChunkResult {
         let mut out = ChunkResult::default();
         let w = &self.init;
         let child_score = |l: &[u8; 3]| w.child_score(l);
@@ -144,7 +154,7 @@ impl Linker {
         let mut seen: Vec<u32> = Vec::new();
         for (ci, case) in cases {
             let ci = *ci;
-            let rec = PRecord::from_case(case);
+            let rec = PRecord::from_case_cached(case, cache);
             out.tf.add_record(&rec, 1);
             out.ids.push((ci, case.id.clone()));
             seen.clear();
@@ -196,8 +206,6 @@ impl Linker {
 
     /// Takes many chunks' results at once (reserving memory once).
     pub fn absorb_all(&mut self, rs: Vec<ChunkResult>) {
-        self.pairs
-            .reserve_exact(rs.iter().map(|r| r.pairs.len()).sum::<usize>());
         for r in rs {
             self.absorb(r);
         }
@@ -213,7 +221,7 @@ impl Linker {
             self.ids[i] = id;
             self.n_cases += 1;
         }
-        self.pairs.extend(r.pairs);
+        self.pairs.push(r.pairs);
         for (k, v) in r.blocked {
             *self.blocked.entry(k).or_insert(0) += v;
         }
@@ -229,7 +237,7 @@ impl Linker {
         let mut stats = Stats {
             cases: self.n_cases,
             queries: self.queries.len(),
-            pairs: self.pairs.len(),
+            pairs: self.pairs.iter().map(Vec::len).sum(),
             random_pairs: self.random.values().sum::<u64>() as usize,
             em_iterations: 0,
         };
@@ -249,12 +257,14 @@ impl Linker {
         let w = params.weights();
         let n_cases = self.n_cases;
         let prior = model::prior_log2_odds(params.match_rate, n_cases);
-        let mut per_query: Vec<Vec<(f64, u32)>> = vec![Vec::new(); self.queries.len()];
-        for (i, p) in self.pairs.iter().enumerate() {
-            let g = gamma(p);
-            let s = model::weight(&g, &w, &self.tf, prior);
-            if model::probability(s) >= self.cfg.threshold {
-                per_query[p.query as usize].push((s, i as u32));
+        let mut per_query: Vec<Vec<(f64, u32, u32)>> = vec![Vec::new(); self.queries.len()];
+        for (c, chunk) in self.pairs.iter().enumerate() {
+            for (i, p) in chunk.iter().enumerate() {
+                let g = gamma(p);
+                let s = model::weight(&g, &w, &self.tf, prior);
+                if model::probability(s) >= self.cfg.threshold {
+                    per_query[p.query as usize].push((s, c as u32, i as u32));
+                }
             }
         }
         let mut out = Vec::new();
@@ -263,8 +273,8 @@ impl Linker {
             v.truncate(self.cfg.top);
             let mut recs: Vec<MatchRecord> = v
                 .into_iter()
-                .map(|(_, i)| {
-                    let p = &self.pairs[i as usize];
+                .map(|(_, c, i)| {
+                    let p = &self.pairs[c as usize][i as usize];
                     let s = model::score(&gamma(p), &w, &self.tf, prior);
                     MatchRecord {
                         request: self.query_ids[q].clone(),

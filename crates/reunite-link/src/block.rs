@@ -8,7 +8,7 @@
 //! the query side (requests) widens them by its approximation plus one year, so a pair whose
 //! years differ by at most the sum of the approximations plus one always meets.
 
-use crate::prepared::PRecord;
+use crate::prepared::{Name, PRecord};
 
 /// Which side of the index a record is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ pub const MAX_KEYS: usize = 4000;
 /// Fine name keys: the whole name read in Korean (surname and given name, first reading of
 /// each syllable, initial-sound law folded), so 리영자, 이영자, 李英子 and "Ri Yong Ja" share
 /// one. Names read only as pinyin give none (their coarse keys still block).
-pub fn fine_keys(ns: &[reunite_names::PreparedName]) -> Vec<u64> {
+pub fn fine_keys(ns: &[Name]) -> Vec<u64> {
     let mut v: Vec<u64> = ns
         .iter()
         .filter_map(|n| n.hangul())
@@ -100,7 +100,7 @@ pub fn fine_keys(ns: &[reunite_names::PreparedName]) -> Vec<u64> {
 
 /// The blocking keys of a prepared record, sorted and deduplicated.
 pub fn keys(r: &PRecord, side: Side) -> Vec<u64> {
-    let name_keys = |ns: &[reunite_names::PreparedName]| {
+    let name_keys = |ns: &[Name]| {
         dedup_cap(
             ns.iter()
                 .flat_map(|n| n.blocking_keys().iter().copied())

@@ -1,10 +1,10 @@
 //! The comparison model: each field of a request–case pair reaches a graded level.
 
-use reunite_names::{Level, PreparedName};
+use reunite_names::Level;
 
 use crate::dates::PDate;
 use crate::gazetteer::{self, PlaceId};
-use crate::prepared::{PPerson, PRecord};
+use crate::prepared::{Name, PPerson, PRecord};
 
 /// Number of comparison fields.
 pub const NF: usize = 9;
@@ -123,7 +123,7 @@ pub fn surname_agrees(level: u8) -> bool {
 
 /// Every name against every name; the best pair counts. Returns the level and the
 /// surname key of the case-side name of that pair.
-pub fn names(a: &[PreparedName], b: &[PreparedName]) -> (u8, u64) {
+pub fn names(a: &[Name], b: &[Name]) -> (u8, u64) {
     if a.is_empty() || b.is_empty() {
         return (MISSING, 0);
     }

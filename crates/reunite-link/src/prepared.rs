@@ -2,8 +2,47 @@
 //! resolved. A request and a case share one shape: the mother, the children (a request has
 //! one, the seeker), the father's names, where the family lived, and the separation year.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use reunite_domain::record::{Case, Person, Place, Separation, Sex, TracingRequest};
 use reunite_names::PreparedName;
+
+/// A prepared name, shared: the same text prepared once serves many records.
+pub type Name = Arc<PreparedName>;
+
+/// Prepared names by their text, so names that recur (they do: 김영순, 王明) are prepared
+/// once. Bounded: cleared when full.
+#[derive(Debug)]
+pub struct NameCache {
+    map: HashMap<Box<str>, Name>,
+    cap: usize,
+}
+
+impl NameCache {
+    /// A cache of at most `cap` names (0: no caching).
+    pub fn new(cap: usize) -> NameCache {
+        NameCache {
+            map: HashMap::new(),
+            cap,
+        }
+    }
+
+    fn get(&mut self, text: &str) -> Name {
+        if self.cap == 0 {
+            return Arc::new(PreparedName::new(text));
+        }
+        if let Some(n) = self.map.get(text) {
+            return n.clone();
+        }
+        if self.map.len() >= self.cap {
+            self.map.clear();
+        }
+        let n = Arc::new(PreparedName::new(text));
+        self.map.insert(text.into(), n.clone());
+        n
+    }
+}
 
 use crate::dates::PDate;
 use crate::gazetteer::{self, PlaceId};
@@ -12,7 +51,7 @@ use crate::gazetteer::{self, PlaceId};
 #[derive(Debug, Clone, Default)]
 pub struct PPerson {
     /// Names (empty ones dropped).
-    pub names: Vec<PreparedName>,
+    pub names: Vec<Name>,
     /// Sex.
     pub sex: Option<Sex>,
     /// Birth date.
@@ -29,7 +68,7 @@ pub struct PRecord {
     /// The children (a request's `seeker` as its only child).
     pub children: Vec<PPerson>,
     /// The father's names.
-    pub father: Vec<PreparedName>,
+    pub father: Vec<Name>,
     /// Where the family lived in China.
     pub residence: PlaceId,
     /// Separation year and its approximation.
@@ -41,14 +80,17 @@ fn place(p: Option<&Place>) -> PlaceId {
         .unwrap_or_default()
 }
 
-fn names<'a>(it: impl IntoIterator<Item = &'a reunite_domain::record::Name>) -> Vec<PreparedName> {
-    let mut out: Vec<PreparedName> = Vec::new();
+fn names<'a>(
+    it: impl IntoIterator<Item = &'a reunite_domain::record::Name>,
+    cache: &mut NameCache,
+) -> Vec<Name> {
+    let mut out: Vec<Name> = Vec::new();
     for n in it {
         let t = n.text.trim();
         if t.is_empty() || t.chars().count() > 100 {
             continue;
         }
-        let p = PreparedName::new(t);
+        let p = cache.get(t);
         if out.iter().any(|o| o.normalized() == p.normalized()) {
             continue;
         }
@@ -60,9 +102,9 @@ fn names<'a>(it: impl IntoIterator<Item = &'a reunite_domain::record::Name>) -> 
     out
 }
 
-fn person(p: &Person) -> PPerson {
+fn person(p: &Person, cache: &mut NameCache) -> PPerson {
     PPerson {
-        names: names(&p.names),
+        names: names(&p.names, cache),
         sex: p.sex,
         birth: p
             .birth
@@ -84,14 +126,24 @@ fn separation(s: Option<&Separation>) -> Option<(i32, u8)> {
 impl PRecord {
     /// Prepares a case.
     pub fn from_case(c: &Case) -> PRecord {
+        Self::from_case_cached(c, &mut NameCache::new(0))
+    }
+
+    /// Prepares a tracing request.
+    pub fn from_request(r: &TracingRequest) -> PRecord {
+        Self::from_request_cached(r, &mut NameCache::new(0))
+    }
+
+    /// Prepares a case, reusing prepared names.
+    pub fn from_case_cached(c: &Case, cache: &mut NameCache) -> PRecord {
         PRecord {
-            mother: person(&c.mother),
+            mother: person(&c.mother, cache),
             children: c
                 .children
                 .iter()
                 .take(20)
                 .map(|ch| PPerson {
-                    names: names(&ch.names),
+                    names: names(&ch.names, cache),
                     sex: ch.sex,
                     birth: ch
                         .birth
@@ -104,22 +156,22 @@ impl PRecord {
             father: c
                 .father
                 .as_ref()
-                .map(|f| names(&f.names))
+                .map(|f| names(&f.names, cache))
                 .unwrap_or_default(),
             residence: place(c.residence_cn.as_ref()),
             separation: separation(c.separation.as_ref()),
         }
     }
 
-    /// Prepares a tracing request.
-    pub fn from_request(r: &TracingRequest) -> PRecord {
+    /// Prepares a tracing request, reusing prepared names.
+    pub fn from_request_cached(r: &TracingRequest, cache: &mut NameCache) -> PRecord {
         PRecord {
-            mother: person(&r.sought),
-            children: vec![person(&r.seeker)],
+            mother: person(&r.sought, cache),
+            children: vec![person(&r.seeker, cache)],
             father: r
                 .father
                 .as_ref()
-                .map(|f| names(&f.names))
+                .map(|f| names(&f.names, cache))
                 .unwrap_or_default(),
             residence: place(r.residence_cn.as_ref()),
             separation: separation(r.separation.as_ref()),
