@@ -112,6 +112,21 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Kind::Int),
         ],
     ),
+    (
+        "dna_tests",
+        &[
+            ("id", Kind::Text),
+            ("case_id", Kind::Text),
+            ("match_ref", Kind::OptText),
+            ("key_id", Kind::Text),
+            ("details_enc", Kind::Blob),
+            ("profiles_enc", Kind::OptBlob),
+            ("status", Kind::Text),
+            ("created_at", Kind::Int),
+            ("updated_at", Kind::Int),
+            ("version", Kind::Int),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of dumps.

@@ -14,6 +14,7 @@
 mod audit;
 mod case_index;
 mod cases;
+mod dna;
 mod dump;
 pub mod intake;
 mod intake_office;
@@ -28,6 +29,7 @@ mod users;
 pub use audit::{AuditPage, ChainBreak, VerifyReport};
 pub use case_index::{Assigned, CaseFilter, CasePage, CaseSummary};
 pub use cases::{CaseActor, CaseMeta, CaseVersion, ChangeKind, StoredCase, changed_fields};
+pub use dna::{CustodyNote, DnaDetails, DnaRead, DnaStatus, DnaTest, DnaTestMeta, TestedPerson};
 pub use dump::{DumpStats, NOT_DUMPED, dumped_tables};
 pub use intake::{IntakeKeys, IntakeStore, NewIntake, StoredMessage};
 pub use intake_office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, seal_reply};

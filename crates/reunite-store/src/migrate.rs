@@ -23,6 +23,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_intake.sql"),
         include_str!("../migrations/postgres/0003_intake.sql"),
     ),
+    (
+        4,
+        "dna",
+        include_str!("../migrations/sqlite/0004_dna.sql"),
+        include_str!("../migrations/postgres/0004_dna.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
