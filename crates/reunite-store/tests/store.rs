@@ -479,3 +479,67 @@ async fn canary_is_not_on_disk_in_clear() {
     assert!(found.is_empty(), "canary found in {found:?}");
     let _ = UserId(String::new());
 }
+
+both_backends!(
+    an_interrupted_rotation_resumes_with_what_is_left,
+    |db: TestDb| async move {
+        let old = MasterKey::generate();
+        let old_text = old.to_text();
+        let db = common::open_with(db.kind, KeyRing::new(old, vec![]))
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            ids.push(
+                db.store
+                    .create_user(&new_user(&format!("resume{i}")), "cli", T0)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let new = MasterKey::generate();
+        let new_text = new.to_text();
+        let ring = KeyRing::new(new, vec![MasterKey::from_text(&old_text).unwrap()]);
+        // A rotation that died after re-wrapping three data keys: do those three by hand.
+        let pool = db.store.pool_for_tests();
+        let q = |sql: &str| match db.kind {
+            common::Kind::Sqlite => sql.replace('$', "?"),
+            common::Kind::Postgres => sql.to_string(),
+        };
+        let rows: Vec<(String, String, Vec<u8>)> =
+            sqlx::query_as("SELECT id, purpose, wrapped FROM data_keys ORDER BY id")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        assert_eq!(rows.len(), 7);
+        for (id, purpose, wrapped) in rows.iter().take(3) {
+            let re = reunite_crypto::rewrap_key(&ring, id, purpose, wrapped)
+                .unwrap()
+                .unwrap();
+            sqlx::query(&q(
+                "UPDATE data_keys SET wrapped = $1, master_key_id = $2 WHERE id = $3",
+            ))
+            .bind(re)
+            .bind(ring.current().id().to_string())
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        let store = db.reopen(ring).await;
+        assert_eq!(store.keys_pending_rotation().await.unwrap(), 4);
+        let report = store
+            .rewrap_data_keys("cli", T0, &mut |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(report.rewrapped, 4, "only what was left");
+        assert_eq!(store.keys_pending_rotation().await.unwrap(), 0);
+        store.close().await;
+        let only_new = KeyRing::new(MasterKey::from_text(&new_text).unwrap(), vec![]);
+        let store = db.reopen(only_new).await;
+        for (i, id) in ids.iter().enumerate() {
+            let u = store.user_by_id(id).await.unwrap().unwrap();
+            assert_eq!(u.username.expose(), &format!("resume{i}"));
+        }
+    }
+);
