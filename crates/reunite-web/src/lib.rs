@@ -14,6 +14,9 @@ mod cases;
 mod error;
 mod headers;
 pub mod i18n;
+pub mod intake;
+mod intake_form;
+pub mod intake_words;
 mod pages;
 mod ratelimit;
 mod totp;
@@ -27,6 +30,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use error::WebError;
+pub use intake::{IntakeConfig, IntakeState, combined_router, intake_router};
 pub use ratelimit::RateLimiter;
 
 /// Settings of the web tier.
@@ -138,6 +142,15 @@ pub fn router(state: OfficeState) -> Router {
             move |r: axum::response::Response| async move { headers::security_headers(r, tls) },
         ))
         .with_state(state)
+}
+
+/// Serves a router (the public side alone, or the public side in front of the office)
+/// until the process is asked to stop.
+pub async fn serve_router(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
