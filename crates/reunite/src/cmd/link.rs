@@ -184,7 +184,10 @@ impl Reader {
     }
 }
 
-fn prepare<T: Sync>(items: &[T], f: fn(&T) -> PRecord) -> Vec<PRecord> {
+fn prepare<T: Sync>(
+    items: &[T],
+    f: fn(&T, &mut reunite_link::prepared::NameCache) -> PRecord,
+) -> Vec<PRecord> {
     if items.is_empty() {
         return Vec::new();
     }
@@ -192,7 +195,13 @@ fn prepare<T: Sync>(items: &[T], f: fn(&T) -> PRecord) -> Vec<PRecord> {
     std::thread::scope(|s| {
         let hs: Vec<_> = items
             .chunks(half)
-            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .map(|part| {
+                s.spawn(move || {
+                    // Unbounded: names that recur are kept once.
+                    let mut cache = reunite_link::prepared::NameCache::new(usize::MAX);
+                    part.iter().map(|x| f(x, &mut cache)).collect::<Vec<_>>()
+                })
+            })
             .collect();
         hs.into_iter()
             .flat_map(|h| h.join().expect("prepare thread"))
@@ -218,6 +227,8 @@ fn stream_cases(linker: &mut Linker, path: &Path) -> anyhow::Result<usize> {
             let rx = &rx;
             let pb = &pb;
             s.spawn(move || {
+                let mut cache =
+                    reunite_link::prepared::NameCache::new(reunite_link::batch::NAME_CACHE);
                 loop {
                     let Ok(lines) = rx.lock().expect("queue").recv() else {
                         break;
@@ -233,7 +244,7 @@ fn stream_cases(linker: &mut Linker, path: &Path) -> anyhow::Result<usize> {
                             Err(e) => errors.push(e),
                         }
                     }
-                    let res = l.process(&cases);
+                    let res = l.process_cached(&cases, &mut cache);
                     pb.inc(bytes);
                     if rtx.send((res, errors)).is_err() {
                         break;
@@ -370,7 +381,7 @@ pub fn link(args: LinkArgs) -> anyhow::Result<()> {
     reader.read(&args.requests, "requests", TracingRequest::validate, |v| {
         requests.extend(v)
     })?;
-    let recs = prepare(&requests, PRecord::from_request);
+    let recs = prepare(&requests, PRecord::from_request_cached);
     let queries: Vec<(String, PRecord)> = requests.into_iter().map(|r| r.id).zip(recs).collect();
     let cfg = BatchConfig {
         top: args.top,
@@ -407,7 +418,7 @@ pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
     let mut reader = Reader { bad: 0 };
     let mut cases: Vec<Case> = Vec::new();
     reader.read(&args.cases, "cases", Case::validate, |v| cases.extend(v))?;
-    let recs = prepare(&cases, PRecord::from_case);
+    let recs = prepare(&cases, PRecord::from_case_cached);
     let queries: Vec<(String, PRecord)> = cases.iter().map(|c| c.id.clone()).zip(recs).collect();
     let cfg = BatchConfig {
         top: args.top,
