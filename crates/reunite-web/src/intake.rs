@@ -582,3 +582,16 @@ async fn check_back(state: &IntakeState, lang: Lang, pairs: &[(String, String)])
         },
     )
 }
+
+/// The retention job's one run: deletes requests the office does not keep whose thread has
+/// been quiet for `retention_days` (unmatched requests, codes nobody used). Time is an
+/// input, so the schedule is tested with a simulated clock.
+pub async fn purge_expired(
+    store: &IntakeStore,
+    now: Timestamp,
+    retention_days: i64,
+) -> Result<u64, StoreError> {
+    store
+        .purge_expired(now.plus_secs(-retention_days.max(1) * 86_400))
+        .await
+}

@@ -524,3 +524,39 @@ async fn no_public_page_or_text_carries_a_sensitive_word() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_retention_job_deletes_unused_requests_on_a_simulated_clock() {
+    let app = spawn().await;
+    let c = client();
+    let url = format!("{}/", app.base);
+    let sent = post(&c, &url, &good_form("zh")).await;
+    let code = sent.by_id("code").unwrap();
+    let start = app.clock.now();
+    // Day 179 of a 180-day retention: still there.
+    app.clock.advance_millis(179 * 86_400_000);
+    assert_eq!(
+        reunite_web::intake::purge_expired(&app.intake, app.clock.now(), 180)
+            .await
+            .unwrap(),
+        0
+    );
+    // Day 181: the unanswered request and its code are gone; the code reads nothing (and
+    // the page is the same as for any unknown code).
+    app.clock.advance_millis(2 * 86_400_000);
+    assert_eq!(
+        reunite_web::intake::purge_expired(&app.intake, app.clock.now(), 180)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(app.intake.count_requests().await.unwrap(), 0);
+    let r = post(
+        &c,
+        &url,
+        &[("step", "read"), ("lang", "zh"), ("code", &code)],
+    )
+    .await;
+    assert!(r.body.contains("id=\"none\""));
+    let _ = start;
+}

@@ -31,6 +31,28 @@ pub struct Config {
     /// Log filter (tracing-subscriber syntax).
     #[serde(default = "default_log")]
     pub log: String,
+    /// The neutral title of the public pages.
+    #[serde(default = "default_title")]
+    pub public_title: String,
+    /// Where the public pages live (one URL), `/` by default.
+    #[serde(default = "default_prefix")]
+    pub public_prefix: String,
+    /// Where the public quick-exit control leads.
+    #[serde(default = "default_exit")]
+    pub public_exit_url: String,
+    /// Days after which unmatched tracing requests and unused codes are deleted.
+    #[serde(default = "default_retention")]
+    pub intake_retention_days: i64,
+}
+
+fn default_prefix() -> String {
+    "/".into()
+}
+fn default_exit() -> String {
+    "https://www.baidu.com/".into()
+}
+fn default_retention() -> i64 {
+    180
 }
 
 fn default_listen() -> String {
@@ -51,6 +73,10 @@ impl Default for Config {
             title: default_title(),
             tls: false,
             log: default_log(),
+            public_title: default_title(),
+            public_prefix: default_prefix(),
+            public_exit_url: default_exit(),
+            intake_retention_days: default_retention(),
         }
     }
 }
@@ -67,6 +93,8 @@ pub struct DataDir {
 pub const CONFIG_FILE: &str = "reunite.toml";
 pub const DB_FILE: &str = "reunite.db";
 pub const KEYS_DIR: &str = "keys";
+/// The key file of an intake mirror: office public key and peppers (0600).
+pub const INTAKE_KEYS_FILE: &str = "intake.keys";
 
 impl DataDir {
     /// Reads `DIR/reunite.toml` and applies environment overrides.
@@ -113,6 +141,20 @@ impl DataDir {
         }
         if let Ok(v) = std::env::var("REUNITE_LOG") {
             c.log = v;
+        }
+        if let Ok(v) = std::env::var("REUNITE_PUBLIC_TITLE") {
+            c.public_title = v;
+        }
+        if let Ok(v) = std::env::var("REUNITE_PUBLIC_PREFIX") {
+            c.public_prefix = v;
+        }
+        if let Ok(v) = std::env::var("REUNITE_PUBLIC_EXIT_URL") {
+            c.public_exit_url = v;
+        }
+        if let Ok(v) = std::env::var("REUNITE_INTAKE_RETENTION_DAYS") {
+            c.intake_retention_days = v.parse().ok().filter(|d| *d > 0).with_context(|| {
+                format!("REUNITE_INTAKE_RETENTION_DAYS must be a number of days, not {v:?}")
+            })?;
         }
         Ok(())
     }

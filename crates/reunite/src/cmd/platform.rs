@@ -30,6 +30,19 @@ pub struct ServeArgs {
     /// Address to listen on (overrides the configuration).
     #[arg(long)]
     pub listen: Option<String>,
+    /// `all`: office and public pages (needs the master key); `intake`: only the public
+    /// pages, with only the office's public key and the peppers (DIR/intake.keys).
+    #[arg(long, value_enum, default_value = "all")]
+    pub role: ServeRole,
+}
+
+/// What a `serve` process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServeRole {
+    /// The office and the public pages.
+    All,
+    /// Only the public pages (a mirror).
+    Intake,
 }
 
 /// `reunite demo`.
@@ -79,6 +92,8 @@ pub async fn init_dir(dir: &Path, admin: &str) -> Result<Initialised> {
         bail!("the database already has accounts; init does not touch an existing database");
     }
     store.ensure_system_keys(now).await?;
+    store.ensure_intake_keys(now).await?;
+    write_intake_keys(&store, &dd).await?;
     store
         .append_audit(
             &NewAuditEvent {
@@ -129,13 +144,103 @@ pub async fn init(args: InitArgs) -> Result<()> {
     Ok(())
 }
 
+/// Writes the mirror key file `DIR/intake.keys` (0600): the office's public key and the two
+/// peppers; copy it into a mirror's data directory.
+async fn write_intake_keys(store: &reunite_store::Store, dd: &DataDir) -> Result<()> {
+    let text = store.export_intake_keys().await?;
+    let path = dd.dir.join(config::INTAKE_KEYS_FILE);
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn intake_config(dd: &DataDir) -> reunite_web::IntakeConfig {
+    reunite_web::IntakeConfig {
+        prefix: dd.config.public_prefix.clone(),
+        title: dd.config.public_title.clone(),
+        exit_url: dd.config.public_exit_url.clone(),
+        tls: dd.config.tls,
+        ..reunite_web::IntakeConfig::default()
+    }
+}
+
+/// Deletes unmatched requests and unused codes past the retention period, every hour.
+fn spawn_intake_retention(store: reunite_store::IntakeStore, clock: Arc<dyn Clock>, days: i64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match reunite_web::intake::purge_expired(&store, clock.now(), days).await {
+                Ok(n) if n > 0 => tracing::info!(deleted = n, "intake retention"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "intake retention failed"),
+            }
+        }
+    });
+}
+
 pub async fn serve(args: ServeArgs) -> Result<()> {
     let mut dd = DataDir::load(&args.data)?;
     if let Some(l) = args.listen {
         dd.config.listen = l;
     }
     crate::init_logging(&dd.config.log);
-    run_server(&dd, None).await
+    match args.role {
+        ServeRole::All => run_server(&dd, None).await,
+        ServeRole::Intake => run_intake(&dd).await,
+    }
+}
+
+/// A mirror: only the public pages, with only the public key and the peppers. The master
+/// key and the office's secret key are never loaded (and need not exist on this host).
+async fn run_intake(dd: &DataDir) -> Result<()> {
+    let path = std::env::var("REUNITE_INTAKE_KEYS_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| dd.dir.join(config::INTAKE_KEYS_FILE));
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read the intake key file {} (copy DIR/intake.keys from the office)",
+            path.display()
+        )
+    })?;
+    // Refuses equal peppers.
+    let keys = reunite_store::IntakeKeys::from_text(&text)
+        .with_context(|| format!("{} is not a valid intake key file", path.display()))?;
+    let store =
+        reunite_store::IntakeStore::open(reunite_store::OpenOptions::new(dd.database_url()))
+            .await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    spawn_intake_retention(
+        store.clone(),
+        clock.clone(),
+        dd.config.intake_retention_days,
+    );
+    let state = reunite_web::IntakeState::new(keys, store, clock, intake_config(dd));
+    let listener = tokio::net::TcpListener::bind(&dd.config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", dd.config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(backend = state_backend(dd), "serving the public pages only");
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "reunite (intake) is listening on http://{addr}{}",
+            dd.config.public_prefix
+        )?;
+        out.flush()?;
+    }
+    reunite_web::serve_router(listener, reunite_web::intake_router(state)).await?;
+    Ok(())
 }
 
 /// Opens everything and serves until stopped. `banner` is printed once listening.
@@ -161,6 +266,19 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", dd.config.listen))?;
     let addr = listener.local_addr()?;
     spawn_session_sweeper(store.clone(), clock.clone());
+    // Installations created before intake existed get their office key pair and peppers now.
+    store.ensure_intake_keys(clock.now()).await?;
+    let intake = reunite_web::IntakeState::new(
+        store.intake_keys().await?,
+        store.intake(),
+        clock.clone(),
+        intake_config(dd),
+    );
+    spawn_intake_retention(
+        store.intake(),
+        clock.clone(),
+        dd.config.intake_retention_days,
+    );
     let state = reunite_web::OfficeState::new(store, clock, cfg);
     tracing::info!(backend = state_backend(dd), "serving");
     {
@@ -171,7 +289,8 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         }
         out.flush()?;
     }
-    reunite_web::serve(listener, state).await?;
+    let app = reunite_web::combined_router(intake, reunite_web::router(state));
+    reunite_web::serve_router(listener, app).await?;
     Ok(())
 }
 
