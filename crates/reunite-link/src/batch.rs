@@ -244,12 +244,13 @@ impl Linker {
         let params = match self.cfg.params.clone() {
             Some(p) => p,
             None => {
-                let t = model::train(
-                    &self.blocked,
-                    &self.random,
-                    self.queries.len(),
-                    &Params::default(),
-                );
+                // Duplicates are rare; starting EM from "most records have a match" would
+                // let it settle on the much larger class of merely similar mothers.
+                let mut init = Params::default();
+                if self.cfg.dedupe {
+                    init.match_rate = 0.02;
+                }
+                let t = model::train(&self.blocked, &self.random, self.queries.len(), &init);
                 stats.em_iterations = t.iterations;
                 t.params
             }
