@@ -1,0 +1,224 @@
+//! The seeker's side in a real browser with JavaScript switched off: file a request, keep the
+//! code, check back, read the office's reply and answer it, then leave by quick exit.
+//! Afterwards the profile holds no cookie and no storage for our origin, the browser history
+//! holds one address of ours, and Back after quick exit does not show our page.
+
+mod common;
+mod intake_support;
+
+use common::browser;
+use fantoccini::Locator;
+use reunite_domain::Clock;
+
+/// A stand-in for the neutral site quick exit leads to (another origin on this machine).
+async fn neutral_site() -> String {
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(|| async {
+            axum::response::Html("<!doctype html><title>weather</title><p>Sunny</p>")
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/")
+}
+
+async fn fill(b: &fantoccini::Client, name: &str, text: &str) {
+    let e = b
+        .find(Locator::Css(&format!("[name=\"{name}\"]")))
+        .await
+        .unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn click(b: &fantoccini::Client, css: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Clicks and waits until the next page shows `expect` (navigation is asynchronous).
+async fn click_to(b: &fantoccini::Client, css: &str, expect: &str) {
+    click(b, css).await;
+    b.wait()
+        .for_element(Locator::Css(expect))
+        .await
+        .unwrap_or_else(|e| panic!("after {css}, no {expect}: {e}"));
+}
+
+async fn text(b: &fantoccini::Client, css: &str) -> String {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The first control a keyboard reaches is the quick exit.
+async fn assert_exit_first(b: &fantoccini::Client) {
+    let first = b
+        .find(Locator::Css(
+            "a[href], button, input:not([type=hidden]), select, textarea",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(first.attr("id").await.unwrap().as_deref(), Some("exit"));
+}
+
+fn history_urls(profile: &std::path::Path) -> Vec<String> {
+    let db = profile.join("Default").join("History");
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys\nfor (u,) in sqlite3.connect(sys.argv[1]).execute('select url from urls'): print(u)",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .expect("python3 reads the History database");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn files_mentioning(dir: &std::path::Path, needle: &str, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_mentioning(&p, needle, out);
+        } else if let Ok(bytes) = std::fs::read(&p)
+            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        {
+            out.push(p);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_seeker_without_javascript_files_checks_back_answers_and_leaves_no_trace() {
+    let exit_url = neutral_site().await;
+    let app = intake_support::spawn_with(reunite_web::IntakeConfig {
+        exit_url: exit_url.clone(),
+        ..intake_support::fast_config()
+    })
+    .await;
+    let browser = browser::start(false).await;
+    let b = &browser.client;
+    let base = format!("{}/", app.base);
+
+    b.goto(&base).await.unwrap();
+    assert_eq!(b.title().await.unwrap(), "Notes", "the neutral title");
+    assert_exit_first(b).await;
+    click_to(b, "#start", "#send").await;
+    assert_exit_first(b).await;
+    fill(b, "m_name1", "金英子").await;
+    fill(b, "m_year", "1979").await;
+    fill(b, "c_name1", "王明").await;
+    fill(b, "c_year", "2004").await;
+    fill(b, "home", "黑龙江 密山").await;
+    click_to(b, "#send", "#code").await;
+    let code = text(b, "#code").await;
+    assert_eq!(
+        code.split_whitespace().count(),
+        5,
+        "five digit groups: {code}"
+    );
+    assert_eq!(b.current_url().await.unwrap().as_str(), base, "one address");
+
+    // The office opens the request and replies.
+    let list = app.office.intake_list(10).await.unwrap();
+    assert_eq!(list.len(), 1);
+    let opened = app
+        .office
+        .intake_open(&list[0].id, "user:t", app.clock.now())
+        .await
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&opened.payload).unwrap();
+    assert_eq!(payload["request"]["sought"]["names"][0]["text"], "金英子");
+    app.office
+        .intake_reply(
+            &list[0].id,
+            "我们收到了你的信息。",
+            "user:t",
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+
+    // Check back with the code as the seeker kept it, read the reply and answer.
+    click_to(b, "#to-check", "#read").await;
+    fill(b, "code", &code).await;
+    click_to(b, "#read", "#send-answer").await;
+    assert!(text(b, "main").await.contains("我们收到了你的信息。"));
+    fill(b, "answer", "谢谢。我住在密山。").await;
+    click_to(b, "#send-answer", "#notice").await;
+    let again = app
+        .office
+        .intake_open(&list[0].id, "user:t", app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(again.messages.len(), 2, "the answer reached the office");
+    assert_eq!(b.current_url().await.unwrap().as_str(), base);
+    assert!(b.get_all_cookies().await.unwrap().is_empty(), "no cookie");
+
+    // Quick exit, then Back: our page does not come back.
+    click(b, "#exit").await;
+    b.wait()
+        .for_url(&url::Url::parse(&exit_url).unwrap())
+        .await
+        .unwrap();
+    b.back().await.unwrap();
+    let back_at = b.current_url().await.unwrap();
+    let shown = b.source().await.unwrap_or_default();
+    assert!(
+        !shown.contains("我们收到了你的信息") && !shown.contains(&code),
+        "Back showed our page again at {back_at}"
+    );
+
+    let profile = browser.profile.clone();
+    browser.client.clone().close().await.unwrap();
+    drop(browser);
+
+    // One address of ours in the history, no storage, no cookie on disk.
+    let origin = app.base.clone();
+    let ours: Vec<_> = history_urls(&profile)
+        .into_iter()
+        .filter(|u| u.starts_with(&origin))
+        .collect();
+    assert_eq!(
+        ours,
+        vec![base.clone()],
+        "history holds one address of ours"
+    );
+    let host = origin.trim_start_matches("http://");
+    for dir in [
+        "Local Storage",
+        "Session Storage",
+        "IndexedDB",
+        "Service Worker",
+    ] {
+        let mut found = Vec::new();
+        files_mentioning(&profile.join("Default").join(dir), host, &mut found);
+        assert!(found.is_empty(), "{dir} holds our origin: {found:?}");
+    }
+    let mut found = Vec::new();
+    files_mentioning(&profile.join("Default").join("Network"), host, &mut found);
+    assert!(
+        found.iter().all(|p| !p.ends_with("Cookies")),
+        "a cookie of ours was stored: {found:?}"
+    );
+}
