@@ -11,6 +11,7 @@
 mod admin;
 mod auth;
 mod cases;
+mod dna;
 mod error;
 mod headers;
 pub mod i18n;
@@ -135,6 +136,7 @@ pub fn router(state: OfficeState) -> Router {
         .route("/office/users/{id}", post(admin::update_user))
         .route("/office/audit", get(admin::audit))
         .merge(cases::routes())
+        .merge(dna::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(headers::log_requests))
         .layer(axum::middleware::from_fn(headers::reject_cross_site))
