@@ -64,13 +64,21 @@ fn relation_of(role: &str) -> Option<Relation> {
     RELATIVES.iter().find(|(r, _)| *r == role).map(|(_, x)| *x)
 }
 
-/// The options every computation uses: HWE (θ = 0), Familias' stepwise mutation model
-/// (rate 0.002 per transmission, range 0.1) so a single mutation lowers the LR instead of
-/// excluding, and the shipped table's floor of 0.001 for rare and unlisted alleles.
-pub(crate) fn lr_options() -> LrOptions {
+/// The options of a computation: HWE (θ = 0) and the shipped table's floor of 0.001 for
+/// rare and unlisted alleles. For mother–child, Familias' stepwise mutation model (rate
+/// 0.002 per transmission, range 0.1), so that a single mutation lowers the LR instead of
+/// excluding. The other relationships share no allele necessarily (κ0 > 0), so nothing is
+/// excluded by one marker and no mutation model is used (with one, the aunt/uncle pedigree
+/// is too large to enumerate at some markers).
+pub(crate) fn lr_options(relation: Relation) -> LrOptions {
+    let mutation = if relation == Relation::ParentChild {
+        MutationSpec::new(MutationModel::Stepwise, 0.002)
+    } else {
+        MutationSpec::none()
+    };
     LrOptions {
         theta: 0.0,
-        mutation: MutationSpec::new(MutationModel::Stepwise, 0.002),
+        mutation,
         min_frequency: MinFrequency::Floor(0.001),
         ..LrOptions::default()
     }
@@ -784,7 +792,9 @@ fn check_profiles(t: Tr, d: &DnaDetails, text: &str) -> Result<String, String> {
             return Err(t.f("dna.err.sample_missing", &[("sample", s)]));
         }
     }
-    likelihood_ratio(&TABLE, &set, &hyp, &lr_options()).map_err(|e| kinship_error_text(t, &e))?;
+    let relation = relation_of(&rel.role).unwrap_or(Relation::ParentChild);
+    likelihood_ratio(&TABLE, &set, &hyp, &lr_options(relation))
+        .map_err(|e| kinship_error_text(t, &e))?;
     Ok(canonical(&set))
 }
 
@@ -968,7 +978,7 @@ async fn build_report(
         Ok(s) => s,
         Err(e) => return Ok(Err(parse_error_text(t, &e))),
     };
-    let opts = lr_options();
+    let opts = lr_options(relation_of(&rel.role).unwrap_or(Relation::ParentChild));
     let r: LrReport = match likelihood_ratio(&TABLE, &set, &hyp, &opts) {
         Ok(r) => r,
         Err(e) => return Ok(Err(kinship_error_text(t, &e))),
@@ -1038,14 +1048,18 @@ async fn build_report(
         database: t.s("dna.database_name"),
         licence: t.s("dna.database_licence"),
         theta: format!("{}", opts.theta),
-        mutation: t.f(
-            "dna.mutation_text",
-            &[
-                ("female", &m.rate_female.to_string()),
-                ("male", &m.rate_male.to_string()),
-                ("range", &m.range.to_string()),
-            ],
-        ),
+        mutation: if m.is_on() {
+            t.f(
+                "dna.mutation_text",
+                &[
+                    ("female", &m.rate_female.to_string()),
+                    ("male", &m.rate_male.to_string()),
+                    ("range", &m.range.to_string()),
+                ],
+            )
+        } else {
+            t.s("dna.mutation_none").to_string()
+        },
         floor: "0.001".into(),
         threshold: thr,
         conclusion_code: match c {
@@ -1330,6 +1344,30 @@ mod tests {
         let set = ProfileSet::parse_auto(text).unwrap();
         let c = canonical(&set);
         assert_eq!(ProfileSet::parse_csv(&c).unwrap(), set);
+    }
+
+    /// Every offered relationship computes on a 20-marker duo with the office's options
+    /// (none is refused as too complex).
+    #[test]
+    fn every_relationship_computes_with_the_office_options() {
+        let mut text = String::new();
+        for (_, locus) in TABLE.loci().take(20) {
+            let a: Vec<String> = locus.alleles.iter().map(|(a, _)| a.to_string()).collect();
+            let k = a.len() / 3;
+            text.push_str(&format!("A,{},{},{}\n", locus.name, a[k], a[k + 1]));
+            text.push_str(&format!("B,{},{},{}\n", locus.name, a[k], a[k + 2]));
+        }
+        let set = ProfileSet::parse_csv(&text).unwrap();
+        for (role, relation) in RELATIVES {
+            let r = likelihood_ratio(
+                &TABLE,
+                &set,
+                &Hypothesis::pairwise(relation, "A", "B"),
+                &lr_options(relation),
+            )
+            .unwrap_or_else(|e| panic!("{role}: {e}"));
+            assert!(r.lr > 1.0, "{role}: {}", r.lr);
+        }
     }
 
     #[test]
