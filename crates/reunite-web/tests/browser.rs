@@ -22,6 +22,15 @@ async fn click(b: &fantoccini::Client, css: &str) {
         .unwrap();
 }
 
+/// Clicks and waits until the next page shows `expect` (navigation is asynchronous).
+async fn click_to(b: &fantoccini::Client, css: &str, expect: &str) {
+    click(b, css).await;
+    b.wait()
+        .for_element(Locator::Css(expect))
+        .await
+        .unwrap_or_else(|e| panic!("after {css}, no {expect}: {e}"));
+}
+
 async fn text(b: &fantoccini::Client, css: &str) -> String {
     b.find(Locator::Css(css))
         .await
@@ -48,7 +57,7 @@ async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
     );
     fill(b, "#username", "admin").await;
     fill(b, "#password", common::ADMIN_PASSWORD).await;
-    click(b, "#signin").await;
+    click_to(b, "#signin", "#save-password").await;
     let url = b.current_url().await.unwrap();
     assert!(
         url.path().ends_with("/office/setup"),
@@ -58,7 +67,7 @@ async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
     );
     fill(b, "#new_password", "browser admin passphrase").await;
     fill(b, "#new_password_again", "browser admin passphrase").await;
-    click(b, "#save-password").await;
+    click_to(b, "#save-password", "#totp-key").await;
     // The QR code is drawn inline; read the key as someone typing it would.
     assert!(b.find(Locator::Css(".qr svg")).await.is_ok());
     let key = text(b, "#totp-key").await;
@@ -68,7 +77,7 @@ async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
         reunite_domain::Clock::now(&*app.clock).millis() / 1000,
     );
     fill(b, "#totp_code", &code).await;
-    click(b, "#confirm-totp").await;
+    click_to(b, "#confirm-totp", "#signout").await;
     assert!(b.current_url().await.unwrap().path().ends_with("/office"));
     assert!(text(b, "main").await.contains("Administrator"));
     // The session cookie reached the browser with its protections.
@@ -82,13 +91,13 @@ async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
 
     b.goto(&format!("{}/office/users", app.base)).await.unwrap();
     fill(b, "#new-username", "choi.caseworker").await;
-    click(b, "#create-user").await;
+    click_to(b, "#create-user", "#one-time-password").await;
     let otp = text(b, "#one-time-password").await;
     assert!(otp.len() >= 20);
     b.goto(&format!("{}/office/users", app.base)).await.unwrap();
     assert!(text(b, "table").await.contains("choi.caseworker"));
 
-    click(b, "#signout").await;
+    click_to(b, "#signout", "#signin").await;
     let url = b.current_url().await.unwrap();
     assert!(url.path().ends_with("/office/login"));
     assert!(text(b, "main").await.contains("You are signed out"));
