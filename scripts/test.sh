@@ -9,13 +9,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 \
+   || ! command -v pdftotext >/dev/null 2>&1 || [ ! -d /usr/share/fonts/opentype/noto ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing chromium and chromium-driver for the browser tests" >&2
+    echo "installing chromium, chromium-driver, poppler-utils and fonts-noto-cjk for the browser and PDF tests" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils fonts-noto-cjk >/dev/null
   else
-    echo "warning: chromium/chromedriver missing; the browser tests will fail" >&2
+    echo "warning: chromium/chromedriver (or poppler-utils, fonts-noto-cjk) missing; browser and PDF tests will fail or check less" >&2
   fi
 fi
 
