@@ -106,7 +106,15 @@ macro_rules! both_backends {
             #[tokio::test]
             async fn postgres() {
                 if let Some(db) = common::open(common::Kind::Postgres).await {
+                    let (url, schema) = (db.url.clone(), db.schema.clone());
                     ($body)(db).await;
+                    // Leave nothing behind (a failed test keeps its schema for a look;
+                    // CI drops leftovers before it starts).
+                    if let Some(schema) = schema {
+                        reunite_store::postgres::drop_schema(&url, &schema)
+                            .await
+                            .unwrap();
+                    }
                 }
             }
         }
