@@ -12,7 +12,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use reunite_domain::{Action, NewAuditEvent, Role, UserId, Username, UsernameError};
+use reunite_domain::{Action, Role, UserId, Username, UsernameError};
 use reunite_store::{NewUser, StoreError};
 use serde::Deserialize;
 
@@ -31,21 +31,10 @@ async fn users_page(
 ) -> Result<Response, WebError> {
     let t = staff.t();
     let lang = staff.lang();
-    let actor = staff.actor(state).await?;
     // Staff names are personal data: listing them is a sensitive read.
-    state
-        .store()
-        .append_audit(
-            &NewAuditEvent {
-                actor,
-                action: Action::SensitiveRead,
-                subject: "users".into(),
-                detail: "list".into(),
-            },
-            state.now(),
-        )
-        .await
-        .map_err(|_| WebError::AuditFailed(lang))?;
+    staff
+        .audit(state, Action::SensitiveRead, "users", "list")
+        .await?;
     let list = state
         .store()
         .list_users()
@@ -240,20 +229,7 @@ pub(crate) async fn audit(
     let t = staff.t();
     let lang = staff.lang();
     let page = q.page.unwrap_or(0).max(0);
-    let actor = staff.actor(&state).await?;
-    state
-        .store()
-        .append_audit(
-            &NewAuditEvent {
-                actor,
-                action: Action::AuditRead,
-                subject: String::new(),
-                detail: String::new(),
-            },
-            state.now(),
-        )
-        .await
-        .map_err(|_| WebError::AuditFailed(lang))?;
+    staff.audit(&state, Action::AuditRead, "", "").await?;
     let p = state
         .store()
         .audit_page(page * AUDIT_PAGE, AUDIT_PAGE)

@@ -93,6 +93,31 @@ impl Staff {
             .await
             .map_err(|e| WebError::internal(self.lang(), e))
     }
+    /// Appends an audit event with this person as the actor. The caller must refuse what it
+    /// was about to do when this fails (the error says so to the user).
+    pub async fn audit(
+        &self,
+        state: &OfficeState,
+        action: Action,
+        subject: &str,
+        detail: &str,
+    ) -> Result<(), WebError> {
+        let actor = self.actor(state).await?;
+        state
+            .store()
+            .append_audit(
+                &NewAuditEvent {
+                    actor,
+                    action,
+                    subject: subject.to_string(),
+                    detail: detail.to_string(),
+                },
+                state.now(),
+            )
+            .await
+            .map_err(|_| WebError::AuditFailed(self.lang()))
+    }
+
     /// Checks a form's anti-forgery token against the session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
         if reunite_crypto::ct_eq(token.as_bytes(), self.session.csrf.as_bytes()) {
@@ -802,20 +827,7 @@ pub(crate) async fn reauth(
             },
         ));
     }
-    let actor = staff.actor(&state).await?;
-    state
-        .store()
-        .append_audit(
-            &NewAuditEvent {
-                actor,
-                action: Action::Reauthenticate,
-                subject: String::new(),
-                detail: String::new(),
-            },
-            now,
-        )
-        .await
-        .map_err(|_| WebError::AuditFailed(t.lang))?;
+    staff.audit(&state, Action::Reauthenticate, "", "").await?;
     state
         .store()
         .mark_reauthenticated(&staff.token_hash, now)
