@@ -18,6 +18,7 @@
 mod allele;
 mod engine;
 mod error;
+mod exclusion;
 mod freq;
 mod locus;
 mod lr;
@@ -29,6 +30,10 @@ mod search;
 
 pub use allele::{Allele, Marker};
 pub use error::{AlleleError, KinshipError, ParseError, ParseErrorKind, PedigreeError};
+pub use exclusion::{
+    ExclusionReport, LocusExclusion, ParentageMarker, TrioMember, exclusion_power,
+    exclusion_power_locus,
+};
 pub use freq::{DEFAULT_TABLE_LICENSE, DEFAULT_TABLE_TEXT, FrequencyTable, LocusFrequencies};
 pub use lr::{
     FounderConvention, Hypothesis, LocusLr, LrOptions, LrReport, MinFrequency, likelihood_ratio,
