@@ -17,6 +17,7 @@ mod headers;
 pub mod i18n;
 pub mod intake;
 mod intake_form;
+mod intake_office;
 pub mod intake_words;
 mod pages;
 mod ratelimit;
@@ -137,6 +138,7 @@ pub fn router(state: OfficeState) -> Router {
         .route("/office/audit", get(admin::audit))
         .merge(cases::routes())
         .merge(dna::routes())
+        .merge(intake_office::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(headers::log_requests))
         .layer(axum::middleware::from_fn(headers::reject_cross_site))

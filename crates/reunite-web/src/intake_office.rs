@@ -1,0 +1,495 @@
+//! Tracing requests in the office: the list (nothing identifying: requests stay sealed),
+//! opening one (re-authentication, audited by the store before anything is opened), the
+//! thread with the seeker, replies, and keeping a request from the retention job.
+//!
+//! Replies reach a seeker's phone, which may be inspected: a reply that names the
+//! organisation or carries a sensitive keyword ([`crate::intake_words`]) is refused before
+//! anything is stored, with the word named so the caseworker can rewrite it.
+
+use crate::OfficeState;
+use crate::auth::Staff;
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::intake_words::find_sensitive;
+use crate::pages::{Nav, format_utc, render, render_status};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use reunite_domain::{
+    Calendar, Cause, NameKind, PartialDate, Person, Place, Relation, Role, Sex, TracingRequest,
+};
+use reunite_store::StoreError;
+use serde::Deserialize;
+
+/// Requests shown in the list.
+const LIST_LIMIT: i64 = 500;
+/// Longest reply (the same bound as a seeker's note).
+const MAX_REPLY: usize = crate::intake_form::MAX_NOTE;
+/// Who works with requests.
+const ROLES: &[Role] = &[Role::Caseworker, Role::Admin];
+
+pub(crate) fn routes() -> Router<OfficeState> {
+    Router::new()
+        .route("/office/requests", get(list))
+        .route("/office/requests/{id}", get(view))
+        .route("/office/requests/{id}/reply", post(reply))
+        .route("/office/requests/{id}/keep", post(keep))
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+fn status_label(t: Tr, status: &str) -> &'static str {
+    match status {
+        "new" => t.s("req.status.new"),
+        "kept" => t.s("req.status.kept"),
+        _ => t.s("req.status.opened"),
+    }
+}
+
+fn store_error(lang: reunite_domain::Lang, e: StoreError) -> WebError {
+    match e {
+        StoreError::NotFound => WebError::NotFound(lang),
+        // A read whose audit event could not be written is refused (THREAT-MODEL 17).
+        other => WebError::internal(lang, other),
+    }
+}
+
+/// Percent-encodes a path segment.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn short_id(id: &str) -> String {
+    id.chars().take(12).collect()
+}
+
+fn date_only(t: reunite_domain::Timestamp) -> String {
+    format_utc(t)[..10].to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// List
+
+pub(crate) struct ListRow {
+    id: String,
+    short: String,
+    status: &'static str,
+    filed: String,
+    last: String,
+    messages: i64,
+}
+
+#[derive(Template)]
+#[template(path = "request_list.html")]
+pub(crate) struct ListPage {
+    t: Tr,
+    title: &'static str,
+    nav: Option<Nav>,
+    rows: Vec<ListRow>,
+    total: String,
+}
+
+pub(crate) async fn list(
+    State(state): State<OfficeState>,
+    staff: Staff,
+) -> Result<Response, WebError> {
+    staff.require_role(ROLES)?;
+    let t = staff.t();
+    let lang = staff.lang();
+    let items = state
+        .store()
+        .intake_list(LIST_LIMIT)
+        .await
+        .map_err(|e| WebError::internal(lang, e))?;
+    let rows: Vec<ListRow> = items
+        .into_iter()
+        .map(|s| ListRow {
+            short: short_id(&s.id),
+            status: status_label(t, &s.status),
+            filed: date_only(s.created_at),
+            last: format_utc(s.last_activity),
+            messages: s.messages,
+            id: s.id,
+        })
+        .collect();
+    Ok(render(&ListPage {
+        t,
+        title: t.s("req.title"),
+        nav: staff.nav("/office/requests"),
+        total: t.f("req.total", &[("n", &rows.len().to_string())]),
+        rows,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// View
+
+/// What the public side seals (see `intake::Payload`); unknown fields are ignored so a
+/// later version still opens.
+#[derive(Deserialize)]
+struct OpenedPayload {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    request: TracingRequest,
+    #[serde(default)]
+    note: String,
+}
+
+pub(crate) struct NameView {
+    text: String,
+    kind: &'static str,
+}
+
+pub(crate) struct PersonView {
+    names: Vec<NameView>,
+    sex: &'static str,
+    birth: String,
+    birthplace: String,
+}
+
+pub(crate) struct MessageView {
+    from_office: bool,
+    from: &'static str,
+    time: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "request_view.html")]
+pub(crate) struct ViewPage {
+    t: Tr,
+    title: String,
+    nav: Option<Nav>,
+    id: String,
+    status: &'static str,
+    filed: String,
+    seeker_lang: &'static str,
+    relation: &'static str,
+    sought: PersonView,
+    seeker: PersonView,
+    father: Option<PersonView>,
+    sep_when: String,
+    sep_where: String,
+    sep_how: &'static str,
+    residence: String,
+    note: String,
+    messages: Vec<MessageView>,
+    kept: bool,
+    reply: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+    max_reply: usize,
+}
+
+fn kind_label(t: Tr, k: Option<NameKind>) -> &'static str {
+    match k {
+        Some(NameKind::Birth) => t.s("case.kind.birth"),
+        Some(NameKind::Alias) => t.s("case.kind.alias"),
+        Some(NameKind::Current) => t.s("case.kind.current"),
+        Some(NameKind::Nickname) => t.s("case.kind.nickname"),
+        None => t.s("case.kind.unknown"),
+    }
+}
+
+fn sex_label(t: Tr, s: Option<Sex>) -> &'static str {
+    match s {
+        Some(Sex::F) => t.s("case.sex.f"),
+        Some(Sex::M) => t.s("case.sex.m"),
+        None => t.s("case.unknown"),
+    }
+}
+
+fn cause_label(t: Tr, c: Option<Cause>) -> &'static str {
+    match c {
+        Some(Cause::Repatriation) => t.s("case.cause.repatriation"),
+        Some(Cause::Flight) => t.s("case.cause.flight"),
+        Some(Cause::Trafficking) => t.s("case.cause.trafficking"),
+        Some(Cause::Other) => t.s("case.cause.other"),
+        None => t.s("case.unknown"),
+    }
+}
+
+fn relation_label(t: Tr, r: Option<Relation>) -> &'static str {
+    match r {
+        Some(Relation::Child) => t.s("req.relation.child"),
+        Some(Relation::Relative) => t.s("req.relation.relative"),
+        None => t.s("case.unknown"),
+    }
+}
+
+fn lang_name(code: &str) -> &'static str {
+    match code {
+        "ko" => "한국어",
+        "zh" => "简体中文",
+        "en" => "English",
+        _ => "?",
+    }
+}
+
+fn date_text(t: Tr, d: &Option<PartialDate>) -> String {
+    let Some(d) = d else {
+        return t.s("case.unknown").to_string();
+    };
+    if d.is_empty() {
+        return t.s("case.unknown").to_string();
+    }
+    let mut s = match d.year {
+        Some(y) => format!("{y:04}"),
+        None => "????".to_string(),
+    };
+    if let Some(m) = d.month {
+        s.push_str(&format!("-{m:02}"));
+        if let Some(day) = d.day {
+            s.push_str(&format!("-{day:02}"));
+        }
+    }
+    if d.calendar == Calendar::Lunar {
+        s.push_str(&format!(" ({})", t.s("case.lunar")));
+    }
+    if d.approx_years > 0 {
+        s.push_str(&format!(
+            " {}",
+            t.f("case.approx_n", &[("n", &d.approx_years.to_string())])
+        ));
+    }
+    s
+}
+
+fn place_text(t: Tr, p: &Option<Place>) -> String {
+    match p {
+        Some(p) if !p.text.trim().is_empty() || p.country.is_some() => match &p.country {
+            Some(c) => format!("{} ({c})", p.text),
+            None => p.text.clone(),
+        },
+        _ => t.s("case.unknown").to_string(),
+    }
+}
+
+fn person_view(t: Tr, p: &Person) -> PersonView {
+    PersonView {
+        names: p
+            .names
+            .iter()
+            .map(|n| NameView {
+                text: n.text.clone(),
+                kind: kind_label(t, n.kind),
+            })
+            .collect(),
+        sex: sex_label(t, p.sex),
+        birth: date_text(t, &p.birth),
+        birthplace: place_text(t, &p.birthplace),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct ViewQuery {
+    #[serde(default)]
+    sent: Option<String>,
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// Opens the request (audited by the store) and renders it, with a reply form holding
+/// `reply` and an optional error.
+async fn open_page(
+    state: &OfficeState,
+    staff: &Staff,
+    id: &str,
+    reply: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+) -> Result<ViewPage, WebError> {
+    let lang = staff.lang();
+    let t = staff.t();
+    let actor = staff.actor(state).await?;
+    let opened = state
+        .store()
+        .intake_open(id, &actor, state.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    let payload: OpenedPayload = serde_json::from_slice(&opened.payload)
+        .map_err(|e| WebError::internal(lang, format!("request payload: {e}")))?;
+    let r = &payload.request;
+    let sep = r.separation.clone().unwrap_or_default();
+    let status = if opened.status == "new" {
+        "opened"
+    } else {
+        opened.status.as_str()
+    };
+    let messages = opened
+        .messages
+        .iter()
+        .map(|m| {
+            let from_office = m.direction == "office";
+            MessageView {
+                from_office,
+                from: if from_office {
+                    t.s("req.from_office")
+                } else {
+                    t.s("req.from_seeker")
+                },
+                time: format_utc(m.created_at),
+                text: m.text.as_str().to_string(),
+            }
+        })
+        .collect();
+    let here = format!("/office/requests/{}", enc(id));
+    Ok(ViewPage {
+        t,
+        title: t.f("req.view_title", &[("id", &short_id(&opened.id))]),
+        nav: staff.nav(&here),
+        id: opened.id.clone(),
+        status: status_label(t, status),
+        filed: format_utc(opened.created_at),
+        seeker_lang: lang_name(&payload.lang),
+        relation: relation_label(t, r.relation),
+        sought: person_view(t, &r.sought),
+        seeker: person_view(t, &r.seeker),
+        father: r.father.as_ref().map(|f| person_view(t, f)),
+        sep_when: date_text(t, &sep.date),
+        sep_where: place_text(t, &sep.place),
+        sep_how: cause_label(t, sep.cause),
+        residence: place_text(t, &r.residence_cn),
+        note: payload.note.clone(),
+        messages,
+        kept: status == "kept",
+        reply,
+        error,
+        notice,
+        max_reply: MAX_REPLY,
+    })
+}
+
+pub(crate) async fn view(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, WebError> {
+    staff.require_role(ROLES)?;
+    let here = format!("/office/requests/{}", enc(&id));
+    if let Err(r) = staff.require_recent_auth(&state, &here) {
+        return Ok(r);
+    }
+    let t = staff.t();
+    let notice = if q.sent.is_some() {
+        Some(t.s("req.sent"))
+    } else if q.saved.is_some() {
+        Some(t.s("req.saved"))
+    } else {
+        None
+    };
+    let page = open_page(&state, &staff, &id, String::new(), None, notice).await?;
+    Ok(render(&page))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reply and keep
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReplyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// Why a reply may not be sent, in the staff member's language.
+fn reply_problem(t: Tr, text: &str) -> Option<String> {
+    if text.is_empty() {
+        Some(t.s("req.err.empty").to_string())
+    } else if text.chars().count() > MAX_REPLY {
+        Some(t.f("req.err.too_long", &[("n", &MAX_REPLY.to_string())]))
+    } else {
+        find_sensitive(text).map(|w| t.f("req.err.sensitive", &[("word", w)]))
+    }
+}
+
+pub(crate) async fn reply(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<ReplyForm>,
+) -> Result<Response, WebError> {
+    staff.require_role(ROLES)?;
+    staff.check_csrf(&form.csrf)?;
+    let here = format!("/office/requests/{}", enc(&id));
+    // The answer shows the request again (on a refusal), so the same rule as opening it.
+    if let Err(r) = staff.require_recent_auth(&state, &here) {
+        return Ok(r);
+    }
+    let lang = staff.lang();
+    let t = staff.t();
+    let text = form.text.trim().to_string();
+    if let Some(problem) = reply_problem(t, &text) {
+        let page = open_page(&state, &staff, &id, form.text, Some(problem), None).await?;
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let actor = staff.actor(&state).await?;
+    state
+        .store()
+        .intake_reply(&id, &text, &actor, state.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    Ok(Redirect::to(&format!("{here}?sent=1")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct KeepForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    keep: String,
+}
+
+pub(crate) async fn keep(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<KeepForm>,
+) -> Result<Response, WebError> {
+    staff.require_role(ROLES)?;
+    staff.check_csrf(&form.csrf)?;
+    let lang = staff.lang();
+    let kept = match form.keep.as_str() {
+        "1" => true,
+        "0" => false,
+        _ => return Err(WebError::BadRequest(lang)),
+    };
+    let actor = staff.actor(&state).await?;
+    state
+        .store()
+        .intake_set_kept(&id, kept, &actor, state.now())
+        .await
+        .map_err(|e| store_error(lang, e))?;
+    Ok(Redirect::to(&format!("/office/requests/{}?saved=1", enc(&id))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reunite_domain::Lang;
+
+    #[test]
+    fn replies_are_checked_before_sending() {
+        let t = Tr::new(Lang::En);
+        assert!(reply_problem(t, "").is_some());
+        assert!(reply_problem(t, &"a".repeat(MAX_REPLY + 1)).is_some());
+        let p = reply_problem(Tr::new(Lang::Ko), "탈북 관련").unwrap();
+        assert!(p.contains("탈북"), "{p}");
+        assert_eq!(reply_problem(t, "Please write when it suits you."), None);
+    }
+}

@@ -1,0 +1,344 @@
+//! Tracing requests in the office over HTTP: a request filed on the public side (served
+//! alone, as a mirror) is listed, opened, answered and kept by the office app over the same
+//! database; sensitive replies are refused; only caseworkers and admins get in.
+
+mod common;
+#[path = "intake_support.rs"]
+mod support;
+
+use common::{Client, FAST, TestApp};
+use reunite_domain::{Clock, Lang, Role, Username};
+use reunite_store::NewUser;
+use reunite_web::{OfficeState, WebConfig};
+
+const PASSWORD: &str = "caseworker passphrase 1";
+
+/// The office app over the public app's database and clock.
+async fn office_over(public: &support::PublicApp, reauth_secs: i64) -> TestApp {
+    let config = WebConfig {
+        password_policy: FAST,
+        reauth_secs,
+        ..WebConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = OfficeState::new(public.office.clone(), public.clock.clone(), config.clone());
+    tokio::spawn(async move {
+        reunite_web::serve(listener, state).await.unwrap();
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        store: public.office.clone(),
+        clock: public.clock.clone(),
+        dir: public.dir.clone(),
+        config,
+    }
+}
+
+/// Creates an account (password set, TOTP enrolled), signs it in; returns the client and
+/// the TOTP secret.
+async fn sign_in(app: &TestApp, name: &str, role: Role, lang: Lang) -> (Client, Vec<u8>) {
+    let phc = reunite_crypto::hash_password(&FAST, PASSWORD).unwrap();
+    let id = app
+        .store
+        .create_user(
+            &NewUser {
+                username: Username::parse(name).unwrap(),
+                role,
+                password_phc: phc,
+                lang,
+                must_change_password: false,
+            },
+            "cli",
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    let secret = format!("totp-secret-of-{name}").into_bytes();
+    app.store
+        .set_totp_pending(&id, &secret, app.clock.now())
+        .await
+        .unwrap();
+    app.store
+        .confirm_totp(&id, 1, "cli", app.clock.now())
+        .await
+        .unwrap();
+    let mut c = Client::new(app);
+    let code = common::next_code(app, &secret);
+    let p = c
+        .post(
+            "/office/login",
+            &[("username", name), ("password", PASSWORD), ("code", &code)],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    (c, secret)
+}
+
+/// Files the sample request on the public side; returns the seeker's code.
+async fn file_request(public: &support::PublicApp) -> String {
+    let c = support::client();
+    let sent = support::post(&c, &format!("{}/", public.base), &support::good_form("zh")).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    sent.by_id("code").expect("code shown")
+}
+
+/// What the seeker sees on the check-back page.
+async fn seeker_reads(public: &support::PublicApp, code: &str) -> String {
+    let c = support::client();
+    let r = support::post(
+        &c,
+        &format!("{}/", public.base),
+        &[("step", "read"), ("lang", "zh"), ("code", code)],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    r.body
+}
+
+async fn only_request_id(app: &TestApp) -> String {
+    let list = app.store.intake_list(10).await.unwrap();
+    assert_eq!(list.len(), 1);
+    list[0].id.clone()
+}
+
+async fn audit_details(app: &TestApp) -> Vec<String> {
+    app.store
+        .audit_page(0, 1000)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| e.detail)
+        .collect()
+}
+
+async fn message_count(app: &TestApp, id: &str) -> usize {
+    app.store
+        .intake_open(id, "test", app.clock.now())
+        .await
+        .unwrap()
+        .messages
+        .len()
+}
+
+#[tokio::test]
+async fn listed_without_identity_opened_after_reauth_and_audited() {
+    let public = support::spawn().await;
+    let app = office_over(&public, 60).await;
+    file_request(&public).await;
+    let id = only_request_id(&app).await;
+    let (mut c, secret) = sign_in(&app, "cw.list", Role::Caseworker, Lang::En).await;
+
+    // The list: the request, its status and counts, and nothing the seeker wrote.
+    let p = c.get("/office/requests").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains(&format!("href=\"/office/requests/{id}\"")));
+    assert!(p.body.contains("<h1>Tracing requests</h1>"));
+    assert!(p.body.contains(">New<"));
+    for secret_text in ["金英子", "리영자", "王明", "王建国", "密山", "疤"] {
+        assert!(!p.body.contains(secret_text), "{secret_text} in the list");
+    }
+    assert!(
+        !audit_details(&app)
+            .await
+            .contains(&"intake.request".to_string()),
+        "listing opens nothing"
+    );
+    // The navigation offers it.
+    assert!(p.body.contains("id=\"nav-requests\""));
+
+    // Opening needs a recent re-authentication.
+    app.clock.advance_millis(120_000);
+    let p = c.get(&format!("/office/requests/{id}")).await;
+    assert_eq!(p.status, 303);
+    assert!(p.location().starts_with("/office/reauth?next="));
+    let before = audit_details(&app).await;
+    assert!(!before.contains(&"intake.request".to_string()));
+    let csrf = c.get("/office/reauth").await.input("csrf").unwrap();
+    let code = common::next_code(&app, &secret);
+    let p = c
+        .post(
+            "/office/reauth",
+            &[
+                ("csrf", &csrf),
+                ("password", PASSWORD),
+                ("code", &code),
+                ("next", &format!("/office/requests/{id}")),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+
+    // Opened: what the seeker wrote, and one audit event.
+    let p = c.get(&format!("/office/requests/{id}")).await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    for text in [
+        "金英子",
+        "리영자",
+        "王明",
+        "王建国",
+        "2004-06-12",
+        "黑龙江 密山",
+        "她左手有一道疤",
+        "简体中文",
+    ] {
+        assert!(p.body.contains(text), "{text} not shown");
+    }
+    let after = audit_details(&app).await;
+    assert_eq!(
+        after.iter().filter(|d| *d == "intake.request").count(),
+        1,
+        "{after:?}"
+    );
+    // Now it is listed as opened.
+    let p = c.get("/office/requests").await;
+    assert!(p.body.contains(">Opened<"));
+}
+
+#[tokio::test]
+async fn sensitive_replies_are_refused_and_clean_ones_reach_the_seeker() {
+    let public = support::spawn().await;
+    let app = office_over(&public, 900).await;
+    let code = file_request(&public).await;
+    let id = only_request_id(&app).await;
+    let (mut c, _) = sign_in(&app, "cw.reply", Role::Caseworker, Lang::Ko).await;
+    let page = c.get(&format!("/office/requests/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.input("csrf").unwrap();
+    let path = format!("/office/requests/{id}/reply");
+
+    for (text, word) in [
+        ("Hello from the North Korea desk", "north korea"),
+        ("我们是帮助脱北者的", "脱北"),
+        ("탈북 어머니를 찾고 있습니다", "탈북"),
+    ] {
+        let p = c.post(&path, &[("csrf", &csrf), ("text", text)]).await;
+        assert_eq!(p.status, 422, "{text}");
+        let err = p.by_id("reply-error").expect("error shown");
+        assert!(err.contains("보내지 않았습니다"), "{err}");
+        assert!(err.contains(word), "{err}");
+        // What was typed is kept for rewriting.
+        assert!(p.body.contains(text));
+    }
+    // Empty and too long are refused too.
+    let p = c.post(&path, &[("csrf", &csrf), ("text", "   ")]).await;
+    assert_eq!(p.status, 422);
+    assert!(p.by_id("reply-error").is_some());
+    let long = "가".repeat(2001);
+    let p = c.post(&path, &[("csrf", &csrf), ("text", &long)]).await;
+    assert_eq!(p.status, 422);
+    assert!(p.by_id("reply-error").unwrap().contains("2000"));
+    // A forged form is refused.
+    let p = c
+        .post(&path, &[("csrf", "nope"), ("text", "안녕하세요")])
+        .await;
+    assert_eq!(p.status, 403);
+    // Nothing was stored or sent.
+    assert_eq!(message_count(&app, &id).await, 0);
+    assert!(
+        !audit_details(&app)
+            .await
+            .contains(&"intake.reply".to_string())
+    );
+    assert!(seeker_reads(&public, &code).await.contains("id=\"none\""));
+
+    // A clean reply goes out and reaches the seeker.
+    let clean = "我们收到了。请告诉我们你小时候住的村子的名字。";
+    let p = c.post(&path, &[("csrf", &csrf), ("text", clean)]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(p.location(), format!("/office/requests/{id}?sent=1"));
+    assert_eq!(message_count(&app, &id).await, 1);
+    assert!(
+        audit_details(&app)
+            .await
+            .contains(&"intake.reply".to_string())
+    );
+    let seen = seeker_reads(&public, &code).await;
+    assert!(seen.contains(clean), "{seen}");
+    // And shows in the office thread.
+    let p = c.get(&format!("/office/requests/{id}?sent=1")).await;
+    assert!(p.body.contains(clean));
+    assert!(p.by_id("notice").unwrap().contains("답장을 보냈습니다"));
+}
+
+#[tokio::test]
+async fn keep_toggles() {
+    let public = support::spawn().await;
+    let app = office_over(&public, 900).await;
+    file_request(&public).await;
+    let id = only_request_id(&app).await;
+    let (mut c, _) = sign_in(&app, "cw.keep", Role::Caseworker, Lang::Zh).await;
+    let page = c.get(&format!("/office/requests/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<h1>请求 "));
+    let csrf = page.input("csrf").unwrap();
+    let path = format!("/office/requests/{id}/keep");
+    let status = |app: &TestApp| {
+        let store = app.store.clone();
+        async move { store.intake_list(10).await.unwrap()[0].status.clone() }
+    };
+    assert_eq!(status(&app).await, "opened");
+
+    let p = c.post(&path, &[("csrf", &csrf), ("keep", "1")]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(status(&app).await, "kept");
+    let p = c.get(&format!("/office/requests/{id}?saved=1")).await;
+    assert_eq!(p.by_id("request-status").unwrap(), "已保留");
+    assert!(p.body.contains("name=\"keep\" value=\"0\""));
+    let list = c.get("/office/requests").await;
+    assert!(list.body.contains(">已保留<"));
+
+    let p = c.post(&path, &[("csrf", &csrf), ("keep", "0")]).await;
+    assert_eq!(p.status, 303);
+    assert_eq!(status(&app).await, "opened");
+    let p = c.post(&path, &[("csrf", "forged"), ("keep", "1")]).await;
+    assert_eq!(p.status, 403);
+    assert_eq!(status(&app).await, "opened");
+    let details = audit_details(&app).await;
+    assert!(details.contains(&"intake.keep".to_string()));
+    assert!(details.contains(&"intake.release".to_string()));
+}
+
+#[tokio::test]
+async fn only_caseworkers_and_admins_work_with_requests() {
+    let public = support::spawn().await;
+    let app = office_over(&public, 900).await;
+    file_request(&public).await;
+    let id = only_request_id(&app).await;
+    for (name, role) in [("re.search", Role::Researcher), ("re.view", Role::Reviewer)] {
+        let (mut c, _) = sign_in(&app, name, role, Lang::En).await;
+        let home = c.get("/office").await;
+        assert!(!home.body.contains("id=\"nav-requests\""), "{name}");
+        assert_eq!(c.get("/office/requests").await.status, 403, "{name}");
+        assert_eq!(
+            c.get(&format!("/office/requests/{id}")).await.status,
+            403,
+            "{name}"
+        );
+        let csrf = home.input("csrf").unwrap();
+        let p = c
+            .post(
+                &format!("/office/requests/{id}/reply"),
+                &[("csrf", &csrf), ("text", "hello")],
+            )
+            .await;
+        assert_eq!(p.status, 403, "{name}");
+        let p = c
+            .post(
+                &format!("/office/requests/{id}/keep"),
+                &[("csrf", &csrf), ("keep", "1")],
+            )
+            .await;
+        assert_eq!(p.status, 403, "{name}");
+    }
+    assert_eq!(message_count(&app, &id).await, 0);
+    // An admin gets in.
+    let (mut admin, _) = sign_in(&app, "boss", Role::Admin, Lang::En).await;
+    assert_eq!(admin.get("/office/requests").await.status, 200);
+    assert_eq!(
+        admin.get(&format!("/office/requests/{id}")).await.status,
+        200
+    );
+    assert_eq!(admin.get("/office/requests/r-nope").await.status, 404);
+}
