@@ -146,4 +146,7 @@ pub enum KinshipError {
     /// An option out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// A DVI problem that cannot be computed.
+    #[error(transparent)]
+    Dvi(#[from] crate::dvi::DviError),
 }

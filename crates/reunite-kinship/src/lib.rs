@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 mod allele;
+mod dvi;
 mod engine;
 mod error;
 mod exclusion;
@@ -29,6 +30,10 @@ mod profile;
 mod search;
 
 pub use allele::{Allele, Marker};
+pub use dvi::{
+    Assignment, DviError, DviProblem, JointReport, MAX_ASSIGNMENTS, MissingPerson, PairPosterior,
+    PairwiseMatrix, ReferenceFamily, Victim, joint_assignments, pairwise_lr,
+};
 pub use error::{AlleleError, KinshipError, ParseError, ParseErrorKind, PedigreeError};
 pub use exclusion::{
     ExclusionReport, LocusExclusion, ParentageMarker, TrioMember, exclusion_power,
