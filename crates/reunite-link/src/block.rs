@@ -76,25 +76,19 @@ fn years(y: Option<i32>, approx: u8, side: Side, cap: u8) -> Vec<u64> {
 /// Most keys one record emits (guards against pathological input).
 pub const MAX_KEYS: usize = 4000;
 
-/// Fine name keys: the whole name read in Korean (surname and given name, first reading of
-/// each syllable, initial-sound law folded), so 리영자, 이영자, 李英子 and "Ri Yong Ja" share
-/// one. Names read only as pinyin give none (their coarse keys still block).
+/// Fine name keys: the whole name read in Korean and in Mandarin
+/// (`PreparedName::reading_keys`), so 리영자, 이영자, 李英子, "Ri Yong Ja" and "Li Yingzi"
+/// share one. Kept in order (each name's most likely readings first), at most 24.
 pub fn fine_keys(ns: &[Name]) -> Vec<u64> {
-    let mut v: Vec<u64> = ns
-        .iter()
-        .filter_map(|n| n.hangul())
-        .filter(|(s, g)| !s.is_empty() && !g.is_empty())
-        .map(|(s, g)| {
-            let mut h = 0xcbf29ce484222325u64;
-            for b in s.bytes().chain([0]).chain(g.bytes()) {
-                h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+    let mut v: Vec<u64> = Vec::new();
+    for n in ns {
+        for &k in n.reading_keys() {
+            let k = mix(k);
+            if v.len() < 24 && !v.contains(&k) {
+                v.push(k);
             }
-            mix(h)
-        })
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v.truncate(8);
+        }
+    }
     v
 }
 
@@ -127,7 +121,7 @@ pub fn keys(r: &PRecord, side: Side) -> Vec<u64> {
             .iter()
             .flat_map(|c| fine_keys(&c.names))
             .collect(),
-        16,
+        32,
     );
     let ff = fine_keys(&r.father);
     // The mother's year in 4-year buckets: her age is often a guess, and a bucket keeps the

@@ -94,7 +94,167 @@ fn classes(s: &Syl) -> Vec<u8> {
     out
 }
 
+/// Most reading keys one name keeps.
+pub(crate) const MAX_READING_KEYS: usize = 16;
+/// Most keys of one reading space (Korean or Mandarin) from one parse.
+const KEYS_PER_SPACE: usize = 6;
+/// Most candidate readings of one syllable.
+const CANDS: usize = 3;
+
+/// Candidate readings of one syllable, most likely first.
+#[derive(Clone, Copy, Default)]
+struct Cands {
+    n: u8,
+    v: [u16; CANDS],
+}
+
+impl Cands {
+    fn from(it: impl IntoIterator<Item = u16>) -> Cands {
+        let mut c = Cands::default();
+        for x in it {
+            if (c.n as usize) < CANDS && !c.v[..c.n as usize].contains(&x) {
+                c.v[c.n as usize] = x;
+                c.n += 1;
+            }
+        }
+        c
+    }
+}
+
+/// Candidate folded Korean readings of a syllable.
+fn kor_cands(s: &Syl, surname: bool) -> Cands {
+    let t = &*TABLES;
+    let from_pinyin = |s: &Syl| {
+        let ranked = s
+            .man
+            .as_slice()
+            .first()
+            .and_then(|&m| t.kor_rank.get(m as usize));
+        Cands::from(ranked.into_iter().flatten().map(|&k| KID_SYL[k as usize]))
+    };
+    let c = match (s.src, surname) {
+        (Src::Hangul | Src::Han, _) => Cands::from(s.kor.as_slice().iter().take(1).copied()),
+        (Src::Korean, false) => Cands::from(s.kor.as_slice().iter().copied()),
+        (Src::Korean | Src::Pinyin, true) => Cands::from(surname_candidates(s)),
+        (Src::Pinyin, false) => from_pinyin(s),
+        (Src::Unknown, _) => Cands::default(),
+    };
+    if c.n == 0 && s.src == Src::Pinyin {
+        from_pinyin(s)
+    } else {
+        c
+    }
+}
+
+/// Candidate pinyin ids of a syllable.
+fn man_cands(s: &Syl) -> Cands {
+    let t = &*TABLES;
+    match s.src {
+        Src::Han | Src::Pinyin => Cands::from(s.man.as_slice().iter().take(1).copied()),
+        Src::Hangul | Src::Korean => {
+            let ranked = s
+                .kor_kid
+                .as_slice()
+                .first()
+                .and_then(|&k| t.man_rank.get(k as usize));
+            Cands::from(ranked.into_iter().flatten().copied())
+        }
+        Src::Unknown => Cands::default(),
+    }
+}
+
+/// Most syllables a reading key covers.
+const MAX_SYLLABLES: usize = 8;
+
+/// Whole-name keys over one candidate list per syllable (surname syllables, then given
+/// ones): combinations in order of the sum of their candidate ranks (all first choices, then
+/// one second choice, ...), at most two syllables off their first choice, at most `cap`.
+fn product_keys(tag: u8, cands: &[Cands], n_sur: usize, cap: usize, out: &mut Vec<u64>) {
+    let n = cands.len();
+    if n_sur == 0 || n_sur >= n || n > MAX_SYLLABLES || cands.iter().any(|c| c.n == 0) {
+        return;
+    }
+    let mut emitted = 0;
+    let mut emit = |choice: &[u8; MAX_SYLLABLES], out: &mut Vec<u64>| {
+        let seq = (0..n).flat_map(|i| {
+            let sep = (i == n_sur).then_some(u16::MAX);
+            sep.into_iter().chain([cands[i].v[choice[i] as usize]])
+        });
+        let k = fnv(tag, seq);
+        if !out.contains(&k) {
+            out.push(k);
+        }
+        emitted += 1;
+        emitted >= cap
+    };
+    let max_rank = CANDS as u8 - 1;
+    for total in 0..=2 * max_rank {
+        // One syllable off its first choice by `total`, or two by ranks a + b = total.
+        let mut choice = [0u8; MAX_SYLLABLES];
+        if total == 0 {
+            if emit(&choice, out) {
+                return;
+            }
+            continue;
+        }
+        for i in 0..n {
+            if total <= max_rank && total < cands[i].n {
+                choice[i] = total;
+                let done = emit(&choice, out);
+                choice[i] = 0;
+                if done {
+                    return;
+                }
+            }
+        }
+        for i in 0..n {
+            for j in i + 1..n {
+                for a in 1..cands[i].n {
+                    let Some(b) = total.checked_sub(a) else {
+                        continue;
+                    };
+                    if b == 0 || b >= cands[j].n {
+                        continue;
+                    }
+                    choice[i] = a;
+                    choice[j] = b;
+                    let done = emit(&choice, out);
+                    choice[i] = 0;
+                    choice[j] = 0;
+                    if done {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn reading_keys(name: &PreparedName) -> Box<[u64]> {
+    let mut out = Vec::new();
+    let mut cands = [Cands::default(); MAX_SYLLABLES];
+    for p in &name.parses {
+        let n_sur = p.sur.len();
+        let n = n_sur + p.given.len();
+        if n > MAX_SYLLABLES {
+            continue;
+        }
+        let syls = p.sur.iter().chain(&p.given);
+        for (i, s) in syls.clone().enumerate() {
+            cands[i] = kor_cands(s, i < n_sur);
+        }
+        product_keys(10, &cands[..n], n_sur, KEYS_PER_SPACE, &mut out);
+        for (i, s) in syls.enumerate() {
+            cands[i] = man_cands(s);
+        }
+        product_keys(11, &cands[..n], n_sur, KEYS_PER_SPACE, &mut out);
+    }
+    out.truncate(MAX_READING_KEYS);
+    out.into_boxed_slice()
+}
+
 pub(crate) fn compute(name: &mut PreparedName) {
+    name.reading_keys = reading_keys(name);
     let mut keys = Vec::new();
     let mut surname_key = 0;
     for p in &name.parses {
@@ -160,5 +320,54 @@ mod tests {
             assert_eq!(PreparedName::new(s).surname_key(), lee, "{s}");
         }
         assert_ne!(k, lee);
+    }
+
+    fn share(a: &str, b: &str) -> bool {
+        let (a, b) = (PreparedName::new(a), PreparedName::new(b));
+        a.reading_keys()
+            .iter()
+            .any(|k| b.reading_keys().contains(k))
+    }
+
+    #[test]
+    fn reading_keys_meet_across_scripts() {
+        for group in [
+            &[
+                "李英子",
+                "리영자",
+                "이영자",
+                "Li Yingzi",
+                "Ri Yong Ja",
+                "Lee Young-ja",
+            ][..],
+            &["金英子", "김영자", "Jin Yingzi", "Kim Young-ja"][..],
+        ] {
+            for (i, a) in group.iter().enumerate() {
+                assert!(!PreparedName::new(a).reading_keys().is_empty(), "{a}");
+                for b in &group[i + 1..] {
+                    assert!(share(a, b), "{a} ~ {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reading_keys_tell_different_names_apart() {
+        assert!(!share("李英子", "金英子"));
+        assert!(!share("리영자", "김영자"));
+        assert!(!share("Li Yingzi", "Jin Yingzi"));
+        assert!(!share("리영자", "리영철"));
+        assert!(!share("김영자", "김영"));
+    }
+
+    #[test]
+    fn reading_keys_are_bounded() {
+        for s in ["行行行行行行行行", "Li Li Li Li Li Li", "", "123", "x"] {
+            assert!(
+                PreparedName::new(s).reading_keys().len() <= MAX_READING_KEYS,
+                "{s}"
+            );
+        }
+        assert!(PreparedName::new("").reading_keys().is_empty());
     }
 }

@@ -309,6 +309,7 @@ pub struct PreparedName {
     pub(crate) parses: Vec<Parse>,
     pub(crate) surname_key: u64,
     pub(crate) keys: Vec<u64>,
+    pub(crate) reading_keys: Box<[u64]>,
 }
 
 pub(crate) fn fnv(tag: u8, vals: impl IntoIterator<Item = u16>) -> u64 {
@@ -374,6 +375,7 @@ impl PreparedName {
             parses,
             surname_key: 0,
             keys: Vec::new(),
+            reading_keys: Box::default(),
         };
         crate::keys::compute(&mut name);
         name
@@ -403,6 +405,17 @@ impl PreparedName {
         &self.keys
     }
 
+    /// Whole-name reading keys: the name read syllable by syllable in Korean (initial-sound
+    /// law folded) and in Mandarin (toneless pinyin), with the most likely reading of each
+    /// syllable first and at most one or two second choices per key, so that 李英子, 리영자,
+    /// 이영자, "Li Yingzi", "Ri Yong Ja" and "Lee Young-ja" share at least one. Readings that
+    /// have to be inferred (the Korean reading of a pinyin syllable, the Mandarin reading of a
+    /// Hangul one) go through the Hanja read so, most common first. At most 12 keys, computed
+    /// in [`PreparedName::new`]; empty when a syllable has no reading or there is no given name.
+    pub fn reading_keys(&self) -> &[u64] {
+        &self.reading_keys
+    }
+
     /// The surname and given name of the preferred parse as Hangul (first reading of each
     /// syllable), if every syllable has a Korean reading.
     pub fn hangul(&self) -> Option<(String, String)> {
@@ -420,6 +433,7 @@ impl PreparedName {
         std::mem::size_of::<Self>()
             + self.text.len()
             + self.keys.len() * 8
+            + self.reading_keys.len() * 8
             + self
                 .parses
                 .iter()

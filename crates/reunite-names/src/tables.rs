@@ -90,6 +90,12 @@ pub(crate) struct Tables {
     pub kid_close: Vec<Bits>,
     /// Pinyin id -> ids of the pinyin within edit distance 1.
     pub pinyin_close: Vec<Bits>,
+    /// Pinyin id -> Korean reading ids of the name/education Hanja read so, most Hanja first
+    /// (at most 3).
+    pub kor_rank: Vec<Box<[u16]>>,
+    /// Korean reading id -> pinyin ids of the name/education Hanja that read so, most Hanja
+    /// first (at most 3).
+    pub man_rank: Vec<Box<[u16]>>,
 }
 
 impl Tables {
@@ -193,15 +199,25 @@ fn build() -> Tables {
     }
     let mut man_inf = vec![[0u64; 8]; next as usize];
     let mut kor_inf = vec![[0u64; 8]; pinyin.len()];
+    let mut pair_count: HashMap<(u16, u16), u32> = HashMap::new();
     for (kor, man) in &flagged {
         for &k in kor {
             let k = kid[k as usize];
             for &m in man {
                 bit_set(&mut man_inf[k as usize], m);
                 bit_set(&mut kor_inf[m as usize], k);
+                *pair_count.entry((k, m)).or_default() += 1;
             }
         }
     }
+    let kor_rank = rank(
+        pinyin.len(),
+        pair_count.iter().map(|(&(k, m), &c)| (m, k, c)),
+    );
+    let man_rank = rank(
+        next as usize,
+        pair_count.iter().map(|(&(k, m), &c)| (k, m, c)),
+    );
     let mut surname_by_pinyin: HashMap<u16, Vec<u16>> = HashMap::new();
     for (s, ids) in &surname_list {
         let mut chars = s.chars();
@@ -270,7 +286,25 @@ fn build() -> Tables {
         surnames,
         surname_by_pinyin,
         korean_surname_rank,
+        kor_rank,
+        man_rank,
     }
+}
+
+/// For `(from, to, count)` triples, each `from`'s `to`s with the highest counts first (ties by
+/// id), at most 3.
+fn rank(n: usize, triples: impl Iterator<Item = (u16, u16, u32)>) -> Vec<Box<[u16]>> {
+    let mut lists: Vec<Vec<(u32, u16)>> = vec![Vec::new(); n];
+    for (from, to, c) in triples {
+        lists[from as usize].push((c, to));
+    }
+    lists
+        .into_iter()
+        .map(|mut l| {
+            l.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            l.iter().take(3).map(|x| x.1).collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -215,3 +215,43 @@ fn true_variants_share_a_blocking_key() {
     }
     assert!(misses.is_empty(), "{misses:#?}");
 }
+
+#[test]
+fn cross_script_variants_share_a_reading_key() {
+    let ps = people();
+    let mut pairs = 0;
+    let mut shared = 0;
+    let mut misses = Vec::new();
+    // Reading keys are whole-name keys: rows that are a surname alone (S01 김 …) have none.
+    for p in ps
+        .iter()
+        .filter(|p| p.native.first().is_some_and(|n| n.chars().count() > 1))
+    {
+        let prepared: Vec<(String, PreparedName)> = p
+            .variants
+            .iter()
+            .filter(|v| !RENAMES.contains(&v.as_str()))
+            .map(|v| (v.clone(), PreparedName::new(v)))
+            .collect();
+        for (i, (va, a)) in prepared.iter().enumerate() {
+            for (vb, b) in &prepared[i + 1..] {
+                pairs += 1;
+                if a.reading_keys()
+                    .iter()
+                    .any(|k| b.reading_keys().contains(k))
+                {
+                    shared += 1;
+                } else {
+                    misses.push(format!("{} {va} ~ {vb}", p.id));
+                }
+            }
+        }
+    }
+    let pct = 100.0 * shared as f64 / pairs as f64;
+    println!(
+        "reading keys shared: {shared}/{pairs} = {pct:.1}%\n{}",
+        misses.join("\n")
+    );
+    assert!(pairs >= 300);
+    assert!(pct >= 85.0, "{pct:.1}%");
+}
