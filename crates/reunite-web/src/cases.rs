@@ -54,7 +54,7 @@ fn status_label(t: Tr, s: CaseStatus) -> &'static str {
     }
 }
 
-fn kind_label(t: Tr, k: Option<NameKind>) -> &'static str {
+pub(crate) fn kind_label(t: Tr, k: Option<NameKind>) -> &'static str {
     match k {
         Some(NameKind::Birth) => t.s("case.kind.birth"),
         Some(NameKind::Alias) => t.s("case.kind.alias"),
@@ -64,7 +64,7 @@ fn kind_label(t: Tr, k: Option<NameKind>) -> &'static str {
     }
 }
 
-fn sex_label(t: Tr, s: Option<Sex>) -> &'static str {
+pub(crate) fn sex_label(t: Tr, s: Option<Sex>) -> &'static str {
     match s {
         Some(Sex::F) => t.s("case.sex.f"),
         Some(Sex::M) => t.s("case.sex.m"),
@@ -385,15 +385,15 @@ pub(crate) async fn list(
 // View
 
 pub(crate) struct NameView {
-    text: String,
-    kind: &'static str,
+    pub(crate) text: String,
+    pub(crate) kind: &'static str,
 }
 
 pub(crate) struct PersonView {
-    names: Vec<NameView>,
-    sex: &'static str,
-    birth: String,
-    birthplace: String,
+    pub(crate) names: Vec<NameView>,
+    pub(crate) sex: &'static str,
+    pub(crate) birth: String,
+    pub(crate) birthplace: String,
 }
 
 pub(crate) struct ChildView {
@@ -428,7 +428,7 @@ pub(crate) struct ViewPage {
     notice: Option<&'static str>,
 }
 
-fn date_text(t: Tr, d: &Option<PartialDate>) -> String {
+pub(crate) fn date_text(t: Tr, d: &Option<PartialDate>) -> String {
     let Some(d) = d else {
         return t.s("case.unknown").to_string();
     };
@@ -459,7 +459,7 @@ fn date_text(t: Tr, d: &Option<PartialDate>) -> String {
     s
 }
 
-fn place_text(t: Tr, p: &Option<Place>) -> String {
+pub(crate) fn place_text(t: Tr, p: &Option<Place>) -> String {
     match p {
         Some(p) if !p.text.trim().is_empty() || p.country.is_some() => match &p.country {
             Some(c) => format!("{} ({c})", p.text),
@@ -469,7 +469,7 @@ fn place_text(t: Tr, p: &Option<Place>) -> String {
     }
 }
 
-fn person_view(t: Tr, p: &Person) -> PersonView {
+pub(crate) fn person_view(t: Tr, p: &Person) -> PersonView {
     PersonView {
         names: p
             .names

@@ -8,6 +8,7 @@
 
 use crate::OfficeState;
 use crate::auth::Staff;
+use crate::cases::{PersonView, date_text, person_view, place_text};
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::intake_words::find_sensitive;
@@ -18,9 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use reunite_domain::{
-    Calendar, Cause, NameKind, PartialDate, Person, Place, Relation, Role, Sex, TracingRequest,
-};
+use reunite_domain::{Cause, Relation, Role, TracingRequest};
 use reunite_store::StoreError;
 use serde::Deserialize;
 
@@ -148,18 +147,6 @@ struct OpenedPayload {
     note: String,
 }
 
-pub(crate) struct NameView {
-    text: String,
-    kind: &'static str,
-}
-
-pub(crate) struct PersonView {
-    names: Vec<NameView>,
-    sex: &'static str,
-    birth: String,
-    birthplace: String,
-}
-
 pub(crate) struct MessageView {
     from_office: bool,
     from: &'static str,
@@ -194,24 +181,6 @@ pub(crate) struct ViewPage {
     max_reply: usize,
 }
 
-fn kind_label(t: Tr, k: Option<NameKind>) -> &'static str {
-    match k {
-        Some(NameKind::Birth) => t.s("case.kind.birth"),
-        Some(NameKind::Alias) => t.s("case.kind.alias"),
-        Some(NameKind::Current) => t.s("case.kind.current"),
-        Some(NameKind::Nickname) => t.s("case.kind.nickname"),
-        None => t.s("case.kind.unknown"),
-    }
-}
-
-fn sex_label(t: Tr, s: Option<Sex>) -> &'static str {
-    match s {
-        Some(Sex::F) => t.s("case.sex.f"),
-        Some(Sex::M) => t.s("case.sex.m"),
-        None => t.s("case.unknown"),
-    }
-}
-
 fn cause_label(t: Tr, c: Option<Cause>) -> &'static str {
     match c {
         Some(Cause::Repatriation) => t.s("case.cause.repatriation"),
@@ -236,61 +205,6 @@ fn lang_name(code: &str) -> &'static str {
         "zh" => "简体中文",
         "en" => "English",
         _ => "?",
-    }
-}
-
-fn date_text(t: Tr, d: &Option<PartialDate>) -> String {
-    let Some(d) = d else {
-        return t.s("case.unknown").to_string();
-    };
-    if d.is_empty() {
-        return t.s("case.unknown").to_string();
-    }
-    let mut s = match d.year {
-        Some(y) => format!("{y:04}"),
-        None => "????".to_string(),
-    };
-    if let Some(m) = d.month {
-        s.push_str(&format!("-{m:02}"));
-        if let Some(day) = d.day {
-            s.push_str(&format!("-{day:02}"));
-        }
-    }
-    if d.calendar == Calendar::Lunar {
-        s.push_str(&format!(" ({})", t.s("case.lunar")));
-    }
-    if d.approx_years > 0 {
-        s.push_str(&format!(
-            " {}",
-            t.f("case.approx_n", &[("n", &d.approx_years.to_string())])
-        ));
-    }
-    s
-}
-
-fn place_text(t: Tr, p: &Option<Place>) -> String {
-    match p {
-        Some(p) if !p.text.trim().is_empty() || p.country.is_some() => match &p.country {
-            Some(c) => format!("{} ({c})", p.text),
-            None => p.text.clone(),
-        },
-        _ => t.s("case.unknown").to_string(),
-    }
-}
-
-fn person_view(t: Tr, p: &Person) -> PersonView {
-    PersonView {
-        names: p
-            .names
-            .iter()
-            .map(|n| NameView {
-                text: n.text.clone(),
-                kind: kind_label(t, n.kind),
-            })
-            .collect(),
-        sex: sex_label(t, p.sex),
-        birth: date_text(t, &p.birth),
-        birthplace: place_text(t, &p.birthplace),
     }
 }
 
