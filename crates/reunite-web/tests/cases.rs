@@ -3,54 +3,12 @@
 
 mod common;
 
-use common::{Client, FAST, TestApp, spawn, spawn_with};
-use reunite_domain::{CaseStatus, Clock, Lang, Role, UserId, Username};
-use reunite_store::{CaseActor, NewUser};
-
-const PASSWORD: &str = "caseworker passphrase 1";
-
-/// An account that can sign in at once (password set, TOTP enrolled).
-async fn staff(app: &TestApp, name: &str, role: Role, lang: Lang) -> (UserId, Vec<u8>) {
-    let phc = reunite_crypto::hash_password(&FAST, PASSWORD).unwrap();
-    let id = app
-        .store
-        .create_user(
-            &NewUser {
-                username: Username::parse(name).unwrap(),
-                role,
-                password_phc: phc,
-                lang,
-                must_change_password: false,
-            },
-            "cli",
-            app.clock.now(),
-        )
-        .await
-        .unwrap();
-    let secret = format!("totp-secret-of-{name}").into_bytes();
-    app.store
-        .set_totp_pending(&id, &secret, app.clock.now())
-        .await
-        .unwrap();
-    app.store
-        .confirm_totp(&id, 1, "cli", app.clock.now())
-        .await
-        .unwrap();
-    (id, secret)
-}
+use common::{Client, TestApp, spawn, spawn_with};
+use reunite_domain::{CaseStatus, Clock, Lang, Role, UserId};
+use reunite_store::CaseActor;
 
 async fn sign_in(app: &TestApp, name: &str, role: Role, lang: Lang) -> (Client, UserId) {
-    let (id, secret) = staff(app, name, role, lang).await;
-    let mut c = Client::new(app);
-    let code = common::next_code(app, &secret);
-    let p = c
-        .post(
-            "/office/login",
-            &[("username", name), ("password", PASSWORD), ("code", &code)],
-        )
-        .await;
-    assert_eq!(p.status, 303, "{}", p.body);
-    assert_eq!(p.location(), "/office");
+    let (c, id, _) = common::sign_in_as(app, name, role, lang).await;
     (c, id)
 }
 

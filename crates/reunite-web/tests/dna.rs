@@ -4,57 +4,15 @@
 
 mod common;
 
-use common::{Client, FAST, TestApp, spawn, spawn_with};
-use reunite_domain::{Clock, Lang, Role, UserId, Username};
+use common::{Client, TestApp, spawn, spawn_with};
+use reunite_domain::{Lang, Role};
 use reunite_kinship::{
     FrequencyTable, Hypothesis, LrOptions, MinFrequency, MutationModel, MutationSpec, ProfileSet,
     Relation, likelihood_ratio,
 };
-use reunite_store::NewUser;
-
-const PASSWORD: &str = "caseworker passphrase 1";
-
-async fn staff(app: &TestApp, name: &str, role: Role, lang: Lang) -> (UserId, Vec<u8>) {
-    let phc = reunite_crypto::hash_password(&FAST, PASSWORD).unwrap();
-    let id = app
-        .store
-        .create_user(
-            &NewUser {
-                username: Username::parse(name).unwrap(),
-                role,
-                password_phc: phc,
-                lang,
-                must_change_password: false,
-            },
-            "cli",
-            app.clock.now(),
-        )
-        .await
-        .unwrap();
-    let secret = format!("totp-secret-of-{name}").into_bytes();
-    app.store
-        .set_totp_pending(&id, &secret, app.clock.now())
-        .await
-        .unwrap();
-    app.store
-        .confirm_totp(&id, 1, "cli", app.clock.now())
-        .await
-        .unwrap();
-    (id, secret)
-}
 
 async fn sign_in(app: &TestApp, name: &str, role: Role, lang: Lang) -> Client {
-    let (_, secret) = staff(app, name, role, lang).await;
-    let mut c = Client::new(app);
-    let code = common::next_code(app, &secret);
-    let p = c
-        .post(
-            "/office/login",
-            &[("username", name), ("password", PASSWORD), ("code", &code)],
-        )
-        .await;
-    assert_eq!(p.status, 303, "{}", p.body);
-    c
+    common::sign_in_as(app, name, role, lang).await.0
 }
 
 async fn csrf_of(c: &mut Client, path: &str) -> String {

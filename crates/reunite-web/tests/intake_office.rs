@@ -7,11 +7,10 @@ mod common;
 mod support;
 
 use common::{Client, FAST, TestApp};
-use reunite_domain::{Clock, Lang, Role, Username};
-use reunite_store::NewUser;
+use reunite_domain::{Clock, Lang, Role};
 use reunite_web::{OfficeState, WebConfig};
 
-const PASSWORD: &str = "caseworker passphrase 1";
+const PASSWORD: &str = common::STAFF_PASSWORD;
 
 /// The office app over the public app's database and clock.
 async fn office_over(public: &support::PublicApp, reauth_secs: i64) -> TestApp {
@@ -38,44 +37,10 @@ async fn office_over(public: &support::PublicApp, reauth_secs: i64) -> TestApp {
 /// Creates an account (password set, TOTP enrolled), signs it in; returns the client and
 /// the TOTP secret.
 async fn sign_in(app: &TestApp, name: &str, role: Role, lang: Lang) -> (Client, Vec<u8>) {
-    let phc = reunite_crypto::hash_password(&FAST, PASSWORD).unwrap();
-    let id = app
-        .store
-        .create_user(
-            &NewUser {
-                username: Username::parse(name).unwrap(),
-                role,
-                password_phc: phc,
-                lang,
-                must_change_password: false,
-            },
-            "cli",
-            app.clock.now(),
-        )
-        .await
-        .unwrap();
-    let secret = format!("totp-secret-of-{name}").into_bytes();
-    app.store
-        .set_totp_pending(&id, &secret, app.clock.now())
-        .await
-        .unwrap();
-    app.store
-        .confirm_totp(&id, 1, "cli", app.clock.now())
-        .await
-        .unwrap();
-    let mut c = Client::new(app);
-    let code = common::next_code(app, &secret);
-    let p = c
-        .post(
-            "/office/login",
-            &[("username", name), ("password", PASSWORD), ("code", &code)],
-        )
-        .await;
-    assert_eq!(p.status, 303, "{}", p.body);
+    let (c, _, secret) = common::sign_in_as(app, name, role, lang).await;
     (c, secret)
 }
 
-/// Files the sample request on the public side; returns the seeker's code.
 async fn file_request(public: &support::PublicApp) -> String {
     let c = support::client();
     let sent = support::post(&c, &format!("{}/", public.base), &support::good_form("zh")).await;

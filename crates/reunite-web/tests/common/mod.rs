@@ -259,4 +259,55 @@ pub fn next_code(app: &TestApp, secret: &[u8]) -> String {
     reunite_crypto::totp::code_at(secret, app.clock.now().millis() / 1000)
 }
 
-pub fn _unused(_: Option<Lang>) {}
+/// The password of accounts made by [`sign_in_as`].
+pub const STAFF_PASSWORD: &str = "caseworker passphrase 1";
+
+/// Creates an account that has finished setup (its own password, TOTP enrolled) and signs
+/// it in with password and code. Returns the client, the account id and the TOTP secret.
+pub async fn sign_in_as(
+    app: &TestApp,
+    name: &str,
+    role: Role,
+    lang: Lang,
+) -> (Client, reunite_domain::UserId, Vec<u8>) {
+    let phc = reunite_crypto::hash_password(&FAST, STAFF_PASSWORD).unwrap();
+    let id = app
+        .store
+        .create_user(
+            &NewUser {
+                username: Username::parse(name).unwrap(),
+                role,
+                password_phc: phc,
+                lang,
+                must_change_password: false,
+            },
+            "cli",
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    let secret = format!("totp-secret-of-{name}").into_bytes();
+    app.store
+        .set_totp_pending(&id, &secret, app.clock.now())
+        .await
+        .unwrap();
+    app.store
+        .confirm_totp(&id, 1, "cli", app.clock.now())
+        .await
+        .unwrap();
+    let mut c = Client::new(app);
+    let code = next_code(app, &secret);
+    let p = c
+        .post(
+            "/office/login",
+            &[
+                ("username", name),
+                ("password", STAFF_PASSWORD),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(p.location(), "/office");
+    (c, id, secret)
+}
