@@ -46,7 +46,9 @@ impl Default for Params {
         let table: [(&[f64], &[f64]); NF] = [
             (&name_m, &name_u),
             (&[0.05, 0.1, 0.35, 0.4, 0.1], &[0.7, 0.15, 0.1, 0.04, 0.01]),
-            (&[0.05, 0.3, 0.15, 0.5], &[0.4, 0.3, 0.2, 0.1]),
+            // Places: agreeing as far as both sides go is never evidence against (a place
+            // known only to the province agrees with itself only at that level).
+            (&[0.05, 0.3, 0.2, 0.45], &[0.4, 0.3, 0.2, 0.1]),
             (&name_m, &name_u),
             (
                 &[0.04, 0.08, 0.1, 0.1, 0.05, 0.08, 0.55],
@@ -54,7 +56,7 @@ impl Default for Params {
             ),
             (&[0.05, 0.95], &[0.5, 0.5]),
             (&name_m, &name_u),
-            (&[0.05, 0.2, 0.3, 0.45], &[0.5, 0.3, 0.1, 0.1]),
+            (&[0.05, 0.3, 0.2, 0.45], &[0.5, 0.3, 0.1, 0.1]),
             (&[0.05, 0.15, 0.4, 0.4], &[0.6, 0.2, 0.1, 0.1]),
         ];
         Params {

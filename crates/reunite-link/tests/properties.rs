@@ -330,8 +330,24 @@ proptest! {
         let ra = PRecord::from_request(&req);
         let w = Params::default().weights();
         let tf = TermFreq::default();
-        let own = model::weight(&compare::compare(&ra, &PRecord::from_case(&a), &|l| w.child_score(l)), &w, &tf, 0.0);
-        let other = model::weight(&compare::compare(&ra, &PRecord::from_case(&b), &|l| w.child_score(l)), &w, &tf, 0.0);
-        prop_assert!(own >= other - 1e-9, "own {own} other {other}");
+        let ga = compare::compare(&ra, &PRecord::from_case(&a), &|l| w.child_score(l));
+        let gb = compare::compare(&ra, &PRecord::from_case(&b), &|l| w.child_score(l));
+        let own = model::weight(&ga, &w, &tf, 0.0);
+        let other = model::weight(&gb, &w, &tf, 0.0);
+        let why = |g| {
+            model::score(g, &w, &tf, 0.0)
+                .explain
+                .iter()
+                .map(|e| format!("{}={}:{:.3}", e.field, e.level, e.log2_bf))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        prop_assert!(
+            own >= other - 1e-9,
+            "own {own} other {other}\nown: {}\nother: {}\nresidence {:?}",
+            why(&ga),
+            why(&gb),
+            a.residence_cn.as_ref().map(|p| p.text.chars().map(|c| c as u32).collect::<Vec<_>>())
+        );
     }
 }
