@@ -12,9 +12,9 @@
 
 use crate::OfficeState;
 use crate::auth::Staff;
-use crate::error::WebError;
+use crate::error::{WebError, store_error};
 use crate::i18n::Tr;
-use crate::pages::{Nav, format_utc, render, render_status};
+use crate::pages::{Nav, enc, format_utc, render, render_status};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -169,27 +169,6 @@ async fn may_open(state: &OfficeState, staff: &Staff, id: &str) -> Result<CaseMe
     } else {
         Err(WebError::Forbidden(lang))
     }
-}
-
-fn store_error(lang: reunite_domain::Lang, e: StoreError) -> WebError {
-    match e {
-        StoreError::NotFound => WebError::NotFound(lang),
-        // A read whose audit event could not be written is refused (THREAT-MODEL 17).
-        other => WebError::internal(lang, other),
-    }
-}
-
-/// Percent-encodes a query value.
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// Staff names by account id, for showing who a case is assigned to and who changed it.

@@ -94,6 +94,16 @@ impl IntoResponse for WebError {
     }
 }
 
+/// A storage error as the user is told: a missing record is "not found"; anything else
+/// (including a read refused because its audit event could not be written, THREAT-MODEL 17)
+/// is an internal error logged under an incident id.
+pub(crate) fn store_error(lang: Lang, e: reunite_store::StoreError) -> WebError {
+    match e {
+        reunite_store::StoreError::NotFound => WebError::NotFound(lang),
+        other => WebError::internal(lang, other),
+    }
+}
+
 /// The answer for any unknown path.
 pub(crate) async fn not_found(headers: axum::http::HeaderMap) -> Response {
     WebError::NotFound(crate::auth::guess_lang(&headers, None)).into_response()

@@ -9,10 +9,10 @@
 use crate::OfficeState;
 use crate::auth::Staff;
 use crate::cases::{PersonView, date_text, person_view, place_text};
-use crate::error::WebError;
+use crate::error::{WebError, store_error};
 use crate::i18n::Tr;
 use crate::intake_words::find_sensitive;
-use crate::pages::{Nav, format_utc, render, render_status};
+use crate::pages::{Nav, enc, format_utc, render, render_status};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,7 +20,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use reunite_domain::{Cause, Relation, Role, TracingRequest};
-use reunite_store::StoreError;
 use serde::Deserialize;
 
 /// Requests shown in the list.
@@ -47,27 +46,6 @@ fn status_label(t: Tr, status: &str) -> &'static str {
         "kept" => t.s("req.status.kept"),
         _ => t.s("req.status.opened"),
     }
-}
-
-fn store_error(lang: reunite_domain::Lang, e: StoreError) -> WebError {
-    match e {
-        StoreError::NotFound => WebError::NotFound(lang),
-        // A read whose audit event could not be written is refused (THREAT-MODEL 17).
-        other => WebError::internal(lang, other),
-    }
-}
-
-/// Percent-encodes a path segment.
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn short_id(id: &str) -> String {

@@ -136,6 +136,19 @@ pub(crate) struct AuditPageView {
     pub older: Option<i64>,
 }
 
+/// Percent-encodes a value for a URL path segment or query (RFC 3986 unreserved kept).
+pub(crate) fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// Formats a UTC timestamp as `YYYY-MM-DD HH:MM`.
 pub(crate) fn format_utc(t: reunite_domain::Timestamp) -> String {
     let secs = t.millis().div_euclid(1000);
