@@ -32,8 +32,8 @@ pub const FROM_SEEKER: &str = "seeker";
 /// The storage handle of the public side. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct IntakeStore {
-    pool: AnyPool,
-    backend: Backend,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
     write_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -109,7 +109,7 @@ impl IntakeStore {
         self.pool.close().await;
     }
 
-    async fn begin_write(
+    pub(crate) async fn begin_write(
         &self,
     ) -> Result<(WriteGuard, sqlx::Transaction<'static, sqlx::Any>), StoreError> {
         let guard = match self.backend {

@@ -21,6 +21,7 @@ mod intake_office;
 mod keys;
 mod matching;
 mod migrate;
+mod mirror_sync;
 pub mod postgres;
 mod review;
 mod rotate;
@@ -37,6 +38,7 @@ pub use intake::{IntakeKeys, IntakeStore, NewIntake, StoredMessage};
 pub use intake_office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, seal_reply};
 pub use keys::SystemKey;
 pub use matching::{MatchRun, MatchSettings, RequestPayload};
+pub use mirror_sync::SyncReport;
 pub use review::{
     Candidate, CandidateSummary, FROM_MEMBER, FROM_OFFICE, MemberMessage, StepRecord,
 };

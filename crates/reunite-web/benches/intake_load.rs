@@ -121,7 +121,11 @@ async fn load(
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
             let r = client.post(&url).form(&f).send().await.unwrap();
-            assert_eq!(r.status(), 200, "the bench expects every answer to be a page");
+            assert_eq!(
+                r.status(),
+                200,
+                "the bench expects every answer to be a page"
+            );
             let body = r.text().await.unwrap();
             drop(permit);
             (t.elapsed(), body)
