@@ -262,6 +262,8 @@ pub enum Refusal {
     NeedsTwoApprovers,
     /// A member may only answer for herself, and only when asked.
     NotHers,
+    /// A DNA test linked to the match has no report yet: verification waits for it.
+    DnaPending,
 }
 
 impl Refusal {
@@ -273,6 +275,7 @@ impl Refusal {
             Refusal::NoConsent => "review.refused.no_consent",
             Refusal::NeedsTwoApprovers => "review.refused.two_approvers",
             Refusal::NotHers => "review.refused.not_hers",
+            Refusal::DnaPending => "review.refused.dna_pending",
         }
     }
 }

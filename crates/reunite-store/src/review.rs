@@ -379,6 +379,11 @@ impl Store {
     ) -> Result<MatchFacts, StoreError> {
         let current = self.candidate(id).await?;
         let next = review::apply(&current.facts, step, &actor.0).map_err(StoreError::Refused)?;
+        // Verification can require a DNA test: one registered for this match (its match
+        // reference) holds the verification until its report is issued or it is cancelled.
+        if step == Step::Verify && self.open_dna_tests_of_match(id).await? > 0 {
+            return Err(StoreError::Refused(review::Refusal::DnaPending));
+        }
         self.record_step(id, &current, &next, step, actor, note, excerpt, now)
             .await?;
         Ok(next)
@@ -506,6 +511,18 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// DNA tests registered for a match that have neither a report nor been cancelled.
+    pub async fn open_dna_tests_of_match(&self, id: &str) -> Result<i64, StoreError> {
+        let q = self.backend.sql(
+            "SELECT COUNT(*) FROM dna_tests WHERE match_ref = $1 \
+             AND status NOT IN ('reported', 'cancelled')",
+        );
+        Ok(sqlx::query_scalar(&q)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// The case a member account belongs to.

@@ -7,7 +7,8 @@ use reunite_crypto::{TracingCode, seal};
 use reunite_domain::review::{AnsweredBy, MatchState, Refusal, Step};
 use reunite_domain::{Action, Case, CaseStatus, Lang, Role, Timestamp, UserId, Username};
 use reunite_store::{
-    CaseActor, FROM_MEMBER, FROM_OFFICE, IntakeKeys, MatchSettings, NewIntake, NewUser, StoreError,
+    CaseActor, DnaDetails, DnaStatus, FROM_MEMBER, FROM_OFFICE, IntakeKeys, MatchSettings,
+    NewIntake, NewUser, StoreError,
 };
 
 const T0: Timestamp = Timestamp(1_700_000_000_000);
@@ -149,6 +150,31 @@ both_backends!(
         let id = m.id.as_str();
         let t = |n: i64| T0.plus_millis(n);
 
+        // Verification can wait for a DNA test registered for this match.
+        let dna = s
+            .create_dna_test(
+                "c-1",
+                Some(id),
+                &DnaDetails::default(),
+                &CaseActor::Cli,
+                t(0),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            refused(s.match_step(id, Step::Verify, &a, None, None, t(1)).await),
+            Refusal::DnaPending
+        );
+        s.update_dna_test(
+            &dna,
+            1,
+            DnaStatus::Reported,
+            &DnaDetails::default(),
+            &CaseActor::Cli,
+            t(1),
+        )
+        .await
+        .unwrap();
         s.match_step(
             id,
             Step::Verify,

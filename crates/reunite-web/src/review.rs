@@ -223,6 +223,8 @@ pub(crate) struct ViewPage {
     steps: Vec<StepRow>,
     actions: Vec<(&'static str, &'static str)>,
     asks: bool,
+    dna_open: i64,
+    offers_dna: bool,
     excerpt: String,
     note: String,
     has_member: bool,
@@ -321,6 +323,10 @@ async fn view_page(
         .await
         .map_err(|e| WebError::internal(lang, e))?
         .is_some();
+    let dna_open = store
+        .open_dna_tests_of_match(id)
+        .await
+        .map_err(|e| WebError::internal(lang, e))?;
     let mother_messages = if acts {
         store
             .member_messages(&c.summary.case_id)
@@ -395,6 +401,8 @@ async fn view_page(
         steps,
         actions,
         asks: c.summary.state == MatchState::Verified && acts,
+        dna_open,
+        offers_dna: c.summary.state == MatchState::Proposed && acts,
         excerpt,
         note: kept.note,
         has_member,
@@ -755,6 +763,7 @@ mod tests {
                 Refusal::NoConsent,
                 Refusal::NeedsTwoApprovers,
                 Refusal::NotHers,
+                Refusal::DnaPending,
             ] {
                 assert_ne!(t.s(r.message_key()), "?");
             }
