@@ -335,6 +335,14 @@ pub fn apply(facts: &MatchFacts, step: Step, actor: &str) -> Result<MatchFacts, 
     Ok(next)
 }
 
+/// A member withdraws from a match she has been asked about (any open state from then on).
+pub fn member_withdraw(facts: &MatchFacts, member: &str) -> Result<MatchFacts, Refusal> {
+    if matches!(facts.state, MatchState::Proposed | MatchState::Verified) {
+        return Err(Refusal::NotHers);
+    }
+    apply(facts, Step::Withdraw(Side::Mother), member)
+}
+
 /// A member's answer: allowed only while she is asked.
 pub fn member_answer(facts: &MatchFacts, yes: bool, member: &str) -> Result<MatchFacts, Refusal> {
     if facts.state != MatchState::Asked {
@@ -473,6 +481,20 @@ mod tests {
         let yes = member_answer(&asked, true, "m").unwrap();
         assert_eq!(yes.consent, Some(AnsweredBy::Herself));
         assert_eq!(yes.state, MatchState::Consented);
+    }
+
+    #[test]
+    fn a_member_withdraws_only_from_what_she_was_asked_about() {
+        let verified = run(&[(Step::Verify, "a")]).unwrap();
+        assert_eq!(member_withdraw(&verified, "m"), Err(Refusal::NotHers));
+        let asked = apply(&verified, Step::AskMother, "a").unwrap();
+        let yes = member_answer(&asked, true, "m").unwrap();
+        assert_eq!(
+            member_withdraw(&yes, "m").unwrap().state,
+            MatchState::Withdrawn
+        );
+        let no = member_answer(&asked, false, "m").unwrap();
+        assert_eq!(member_withdraw(&no, "m"), Err(Refusal::NotNow));
     }
 
     #[test]

@@ -398,17 +398,47 @@ impl Store {
         yes: bool,
         now: Timestamp,
     ) -> Result<MatchFacts, StoreError> {
-        let current = self.candidate(id).await?;
-        if self.member_case(member).await?.as_deref() != Some(current.summary.case_id.as_str()) {
-            return Err(StoreError::Refused(review::Refusal::NotHers));
-        }
-        let next =
-            review::member_answer(&current.facts, yes, &member.0).map_err(StoreError::Refused)?;
         let step = if yes {
             Step::Consent(AnsweredBy::Herself)
         } else {
             Step::Decline(AnsweredBy::Herself)
         };
+        self.member_step(id, member, step, now, |f, m| {
+            review::member_answer(f, yes, m)
+        })
+        .await
+    }
+
+    /// The mother withdraws, in her own account, from a match she was asked about.
+    pub async fn member_withdraw(
+        &self,
+        id: &str,
+        member: &UserId,
+        now: Timestamp,
+    ) -> Result<MatchFacts, StoreError> {
+        self.member_step(
+            id,
+            member,
+            Step::Withdraw(review::Side::Mother),
+            now,
+            review::member_withdraw,
+        )
+        .await
+    }
+
+    async fn member_step(
+        &self,
+        id: &str,
+        member: &UserId,
+        step: Step,
+        now: Timestamp,
+        rule: impl Fn(&MatchFacts, &str) -> Result<MatchFacts, review::Refusal>,
+    ) -> Result<MatchFacts, StoreError> {
+        let current = self.candidate(id).await?;
+        if self.member_case(member).await?.as_deref() != Some(current.summary.case_id.as_str()) {
+            return Err(StoreError::Refused(review::Refusal::NotHers));
+        }
+        let next = rule(&current.facts, &member.0).map_err(StoreError::Refused)?;
         self.record_step(id, &current, &next, step, member, None, None, now)
             .await?;
         Ok(next)

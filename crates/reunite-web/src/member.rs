@@ -26,6 +26,7 @@ pub(crate) fn routes() -> Router<OfficeState> {
     Router::new()
         .route("/member", get(home))
         .route("/member/answer/{id}", post(answer))
+        .route("/member/withdraw/{id}", post(withdraw))
         .route("/member/messages", post(write))
 }
 
@@ -34,6 +35,7 @@ pub(crate) struct Question {
     text: String,
     open: bool,
     answer: &'static str,
+    can_withdraw: bool,
 }
 
 pub(crate) struct MessageRow {
@@ -99,19 +101,22 @@ async fn home_page(
             | MatchState::Connected
             | MatchState::Reunited => t.s("member.answered_yes"),
             MatchState::Declined => t.s("member.answered_no"),
+            MatchState::Withdrawn => t.s("member.withdrawn"),
             _ => continue,
         };
         let c = store
             .candidate(&s.id)
             .await
             .map_err(|e| WebError::internal(lang, e))?;
+        // A match withdrawn before she was asked was never hers to see.
+        let Some(excerpt) = c.excerpt.as_ref().map(|e| e.as_str().to_string()) else {
+            continue;
+        };
         questions.push(Question {
-            text: c
-                .excerpt
-                .map(|e| e.as_str().to_string())
-                .unwrap_or_default(),
+            text: excerpt,
             open: s.state == MatchState::Asked,
             answer,
+            can_withdraw: reunite_domain::review::member_withdraw(&c.facts, &m.user.id.0).is_ok(),
             id: s.id,
         });
     }
@@ -193,6 +198,32 @@ pub(crate) async fn answer(
     {
         Ok(_) => Ok(Redirect::to("/member?answered=1").into_response()),
         // Not hers, or no longer open: the same answer as an unknown id.
+        Err(StoreError::Refused(_)) | Err(StoreError::NotFound) => Err(WebError::NotFound(lang)),
+        Err(e) => Err(store_error(lang, e)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// She no longer wants the contact: the match is withdrawn, whatever stage it reached.
+pub(crate) async fn withdraw(
+    State(state): State<OfficeState>,
+    m: MemberUser,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    m.check_csrf(&form.csrf)?;
+    let lang = m.lang();
+    match state
+        .store()
+        .member_withdraw(&id, &m.user.id, state.now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/member?answered=1").into_response()),
         Err(StoreError::Refused(_)) | Err(StoreError::NotFound) => Err(WebError::NotFound(lang)),
         Err(e) => Err(store_error(lang, e)),
     }
