@@ -62,6 +62,9 @@ pub struct MatchRun {
 pub(crate) struct MatchHandle {
     index: tokio::sync::RwLock<(Index, i64)>,
     refresh: tokio::sync::Mutex<()>,
+    /// The last `change_seq` whose cases were matched against the filed requests (set when
+    /// the index is first built: what existed then was matched when its requests came in).
+    matched_seq: tokio::sync::Mutex<Option<i64>>,
 }
 
 impl Default for MatchHandle {
@@ -69,6 +72,7 @@ impl Default for MatchHandle {
         MatchHandle {
             index: tokio::sync::RwLock::new((Index::new(Default::default()), 0)),
             refresh: tokio::sync::Mutex::new(()),
+            matched_seq: tokio::sync::Mutex::new(None),
         }
     }
 }
@@ -95,6 +99,10 @@ impl Store {
                 }
             }
             g.1 = since;
+        }
+        let mut matched = handle.matched_seq.lock().await;
+        if matched.is_none() {
+            *matched = Some(since);
         }
         Ok(handle.index.read().await.0.len())
     }
@@ -152,40 +160,52 @@ impl Store {
         Ok(run)
     }
 
-    /// Matches one case (new or edited) against every request already matched once, and
-    /// proposes the pairs that reach the threshold. Returns how many are new.
-    pub async fn match_case(
+    /// Matches every case created or changed since the last run (in this process, by
+    /// another process on the same database, or by `reunite import`) against every request
+    /// already matched once, and proposes the pairs that reach the threshold. Returns how
+    /// many are new.
+    pub async fn match_changed_cases(
         &self,
-        case_id: &str,
         settings: MatchSettings,
         now: Timestamp,
     ) -> Result<usize, StoreError> {
         self.refresh_match_index().await?;
+        let mut matched = self.match_index.matched_seq.lock().await;
+        let since = matched.unwrap_or(0);
+        let q = self
+            .backend
+            .sql("SELECT id, change_seq FROM cases WHERE change_seq > $1 ORDER BY change_seq");
+        let changed: Vec<(String, i64)> =
+            sqlx::query_as(&q).bind(since).fetch_all(&self.pool).await?;
+        let Some(last) = changed.last().map(|c| c.1) else {
+            return Ok(0);
+        };
         let q = self.backend.sql(
             "SELECT id, sealed_request FROM intake_requests WHERE matched_at IS NOT NULL \
              ORDER BY created_at, id",
         );
         let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(&q).fetch_all(&self.pool).await?;
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let sk = self.office_secret_key().await?;
         let mut found: Vec<MatchRecord> = Vec::new();
-        {
+        if !rows.is_empty() {
+            let sk = self.office_secret_key().await?;
             let g = self.match_index.index.read().await;
             for (id, sealed) in rows {
                 let Some(mut p) = open_payload(&sk, &sealed) else {
                     continue;
                 };
                 p.request.id = id;
-                if let Some(m) = g.0.score_pair(&p.request, case_id)
-                    && m.probability >= settings.threshold
-                {
-                    found.push(m);
+                for (case_id, _) in &changed {
+                    if let Some(m) = g.0.score_pair(&p.request, case_id)
+                        && m.probability >= settings.threshold
+                    {
+                        found.push(m);
+                    }
                 }
             }
         }
-        self.propose_matches(&found, now).await
+        let n = self.propose_matches(&found, now).await?;
+        *matched = Some(last);
+        Ok(n)
     }
 }
 

@@ -133,9 +133,9 @@ both_backends!(
         );
         assert_eq!(m.state, MatchState::Proposed);
         assert!(m.probability >= 0.5, "{}", m.probability);
-        // Matching the case again proposes nothing new.
+        // Nothing changed since: matching changed cases proposes nothing.
         assert_eq!(
-            s.match_case("c-1", MatchSettings::default(), T0)
+            s.match_changed_cases(MatchSettings::default(), T0)
                 .await
                 .unwrap(),
             0
@@ -368,5 +368,56 @@ both_backends!(
         assert_eq!(intake.count_requests().await.unwrap(), 1);
         assert_eq!(s.list_candidates(None, 10).await.unwrap().len(), 1);
         assert!(of(&dead).await.is_empty());
+    }
+);
+
+both_backends!(
+    a_case_registered_later_is_matched_against_filed_requests,
+    |db: common::TestDb| async move {
+        let s = &db.store;
+        let keys = keys(&db).await;
+        s.create_case(
+            &other_case("c-2"),
+            CaseStatus::Open,
+            None,
+            &CaseActor::Cli,
+            T0,
+        )
+        .await
+        .unwrap();
+        let req = s
+            .intake()
+            .submit(&file(&keys, &payload("")), T0)
+            .await
+            .unwrap();
+        let run = s
+            .match_new_requests(MatchSettings::default(), 10, T0)
+            .await
+            .unwrap();
+        assert_eq!(
+            (run.requests, run.proposed),
+            (1, 0),
+            "her case is not there yet"
+        );
+        // Her case arrives (an import, another office, a caseworker's form).
+        s.create_case(&case("c-1"), CaseStatus::Open, None, &CaseActor::Cli, T0)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.match_changed_cases(MatchSettings::default(), T0)
+                .await
+                .unwrap(),
+            1
+        );
+        let found = s.candidates_of_request(&req).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].case_id, "c-1");
+        // Once only.
+        assert_eq!(
+            s.match_changed_cases(MatchSettings::default(), T0)
+                .await
+                .unwrap(),
+            0
+        );
     }
 );

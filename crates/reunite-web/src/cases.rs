@@ -1290,7 +1290,7 @@ pub(crate) async fn create(
         .create_case(&case, status, assigned, &actor(&staff), state.now())
         .await
         .map_err(|e| WebError::internal(lang, e))?;
-    state.match_case_soon(&id);
+    state.match_cases_soon();
     Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
 }
 
@@ -1378,7 +1378,7 @@ pub(crate) async fn save(
         .await
     {
         Ok(_) => {
-            state.match_case_soon(&id);
+            state.match_cases_soon();
             Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
         }
         Err(StoreError::Conflict(_)) => Ok(page(

@@ -118,14 +118,18 @@ impl OfficeState {
         &self.inner.cfg
     }
 
-    /// Matches a new or edited case against the requests already filed, in the
-    /// background (the caseworker does not wait; the review queue shows what it finds).
-    pub(crate) fn match_case_soon(&self, case_id: &str) {
+    /// Matches a new or edited case (and whatever else changed) against the requests
+    /// already filed, in the background (the caseworker does not wait; the review queue
+    /// shows what it finds).
+    pub(crate) fn match_cases_soon(&self) {
         let state = self.clone();
-        let id = case_id.to_string();
         tokio::spawn(async move {
             let settings = state.cfg().matching;
-            match state.store().match_case(&id, settings, state.now()).await {
+            match state
+                .store()
+                .match_changed_cases(settings, state.now())
+                .await
+            {
                 Ok(n) if n > 0 => tracing::info!(proposed = n, "case matched"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "matching a case failed"),

@@ -203,6 +203,13 @@ fn spawn_matcher(
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs.max(1)));
         loop {
             tick.tick().await;
+            // Cases changed elsewhere (an import, another office process) first, then the
+            // requests filed since the last run.
+            match store.match_changed_cases(settings, clock.now()).await {
+                Ok(n) if n > 0 => tracing::info!(proposed = n, "matched changed cases"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "matching changed cases failed"),
+            }
             match store.match_new_requests(settings, 200, clock.now()).await {
                 Ok(r) if r.requests > 0 => tracing::info!(
                     requests = r.requests,
