@@ -50,9 +50,12 @@ struct Msg {
     created_at: i64,
 }
 
+/// A request row as the database returns it.
+type ReqRow = (String, Vec<u8>, Vec<u8>, Vec<u8>, String, i64, i64);
+
 impl IntakeStore {
     async fn sync_rows(&self) -> Result<(Vec<Req>, Vec<Msg>), StoreError> {
-        let reqs: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, String, i64, i64)> = sqlx::query_as(
+        let reqs: Vec<ReqRow> = sqlx::query_as(
             "SELECT id, code_lookup, sealed_request, sealed_reply_key, status, created_at, \
              last_activity FROM intake_requests ORDER BY id",
         )
