@@ -11,6 +11,7 @@ pub mod fictional;
 pub mod record;
 pub mod sensitive;
 pub mod time;
+pub mod travel;
 
 pub use account::{Lang, Role, UserId, Username, UsernameError};
 pub use audit::{Action, AuditEvent, NewAuditEvent};
