@@ -24,6 +24,7 @@ pub mod postgres;
 mod rotate;
 mod sessions;
 pub mod sqlite;
+pub mod travel;
 mod users;
 
 pub use audit::{AuditPage, ChainBreak, VerifyReport};
@@ -36,6 +37,10 @@ pub use intake_office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, 
 pub use keys::SystemKey;
 pub use rotate::RotationReport;
 pub use sessions::{Session, SessionStage};
+pub use travel::{
+    AlertView, BoardRow, CheckinKind, CheckinTarget, CheckinView, Delivery, EscalationReport,
+    NewTrip, OutboxItem, TripContact, TripDetail, TripMeta, TripPlaces, TripPlan, TripStatus,
+};
 pub use users::{NewUser, User, UserSummary};
 
 use reunite_crypto::{CryptoError, KeyRing};
