@@ -22,6 +22,9 @@ pub mod intake_words;
 mod pages;
 mod ratelimit;
 mod totp;
+pub mod travel;
+pub mod travel_checkin;
+pub mod travel_notify;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -57,6 +60,8 @@ pub struct WebConfig {
     pub login_refill_ms: i64,
     /// Name shown in authenticator apps.
     pub totp_issuer: String,
+    /// The travellers' check-in page (travel safety).
+    pub checkin: travel_checkin::CheckinConfig,
 }
 
 impl Default for WebConfig {
@@ -71,6 +76,7 @@ impl Default for WebConfig {
             login_burst: 10,
             login_refill_ms: 6_000,
             totp_issuer: "Notes".into(),
+            checkin: travel_checkin::CheckinConfig::default(),
         }
     }
 }
@@ -87,18 +93,21 @@ struct Inner {
     clock: Arc<dyn Clock>,
     cfg: WebConfig,
     login_limiter: RateLimiter,
+    checkin_limiter: RateLimiter,
 }
 
 impl OfficeState {
     /// A state over a store.
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: WebConfig) -> Self {
         let login_limiter = RateLimiter::new(cfg.login_burst, cfg.login_refill_ms);
+        let checkin_limiter = RateLimiter::new(cfg.checkin.burst, cfg.checkin.refill_ms);
         Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 cfg,
                 login_limiter,
+                checkin_limiter,
             }),
         }
     }
@@ -111,6 +120,9 @@ impl OfficeState {
     }
     pub(crate) fn cfg(&self) -> &WebConfig {
         &self.inner.cfg
+    }
+    pub(crate) fn checkin_limiter(&self) -> &RateLimiter {
+        &self.inner.checkin_limiter
     }
 }
 
@@ -139,6 +151,8 @@ pub fn router(state: OfficeState) -> Router {
         .merge(cases::routes())
         .merge(dna::routes())
         .merge(intake_office::routes())
+        .merge(travel::routes())
+        .merge(travel_checkin::routes(&state.cfg().checkin))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(headers::log_requests))
         .layer(axum::middleware::from_fn(headers::reject_cross_site))
