@@ -43,6 +43,9 @@ pub struct Config {
     /// Days after which unmatched tracing requests and unused codes are deleted.
     #[serde(default = "default_retention")]
     pub intake_retention_days: i64,
+    /// Travel safety (`[travel]`, see `cmd/travel.rs`).
+    #[serde(default)]
+    pub travel: crate::cmd::travel::TravelConfig,
 }
 
 fn default_prefix() -> String {
@@ -77,6 +80,7 @@ impl Default for Config {
             public_prefix: default_prefix(),
             public_exit_url: default_exit(),
             intake_retention_days: default_retention(),
+            travel: Default::default(),
         }
     }
 }
@@ -156,6 +160,7 @@ impl DataDir {
                 format!("REUNITE_INTAKE_RETENTION_DAYS must be a number of days, not {v:?}")
             })?;
         }
+        c.travel.apply_env()?;
         Ok(())
     }
 

@@ -5,3 +5,4 @@ pub mod link;
 pub mod names;
 pub mod ops;
 pub mod platform;
+pub mod travel;

@@ -255,6 +255,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         title: dd.config.title.clone(),
         tls: dd.config.tls,
         totp_issuer: dd.config.title.clone(),
+        checkin: dd.config.travel.checkin(&dd.config.public_exit_url),
         ..reunite_web::WebConfig::default()
     };
     // Pay for the dummy hash now, not on the first unknown-user sign-in.
@@ -279,6 +280,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         clock.clone(),
         dd.config.intake_retention_days,
     );
+    crate::cmd::travel::spawn_jobs(store.clone(), clock.clone(), &dd.config.travel);
     let state = reunite_web::OfficeState::new(store, clock, cfg);
     tracing::info!(backend = state_backend(dd), "serving");
     {
