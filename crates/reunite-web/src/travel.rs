@@ -381,15 +381,10 @@ async fn case_trips_page(
 ) -> Result<CaseTripsPage, WebError> {
     let t = staff.t();
     let lang = staff.lang();
-    if state
-        .store()
-        .case_meta(case_id)
-        .await
-        .map_err(|e| store_error(lang, e))?
-        .is_none()
-    {
-        return Err(WebError::NotFound(lang));
-    }
+    // Registering and listing follow the case's rule (its caseworker or an admin); a
+    // trip's page and its alerts are open to every caseworker, since the one on call
+    // must act on an alert whoever the case belongs to.
+    crate::cases::may_open(state, staff, case_id).await?;
     let trips = state
         .store()
         .trips_of_case(case_id)
@@ -440,6 +435,7 @@ pub(crate) async fn create(
     staff.require_role(ROLES)?;
     staff.check_csrf(&form.csrf)?;
     let lang = staff.lang();
+    crate::cases::may_open(&state, &staff, &case_id).await?;
     let (mut trip, pin, duress) = match parse_trip(&case_id, &form) {
         Ok(x) => x,
         Err(key) => {

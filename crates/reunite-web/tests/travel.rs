@@ -13,7 +13,7 @@ use reunite_store::{CaseActor, TripContact};
 use reunite_web::travel_notify::{NotifyConfig, run_once, watchdog_once};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use travel_support::{CITY, DURESS, PIN, active_trip, app_with_floor, new_case};
+use travel_support::{CITY, DURESS, PIN, active_trip, app_with_floor, new_case_for};
 
 async fn check_in(c: &mut Client, code: &str, pin: &str, city: &str, done: bool) -> common::Page {
     let mut form = vec![
@@ -43,9 +43,11 @@ async fn stages(app: &TestApp, trip: &str) -> Vec<(reunite_domain::travel::Stage
 #[tokio::test]
 async fn a_caseworker_registers_briefs_and_starts_a_trip() {
     let app = app_with_floor(1).await;
-    let (mut c, _, _) = common::sign_in_as(&app, "cw.travel", Role::Caseworker, Lang::En).await;
-    let case_id = new_case(&app).await;
+    let (mut c, cw, _) = common::sign_in_as(&app, "cw.travel", Role::Caseworker, Lang::En).await;
+    let case_id = new_case_for(&app, Some(&cw)).await;
     let path = format!("/office/cases/{case_id}/trips");
+    let (mut other, _, _) = common::sign_in_as(&app, "cw.other", Role::Caseworker, Lang::En).await;
+    assert_eq!(other.get(&path).await.status, 403, "not her caseworker");
     let p = c.get(&path).await;
     assert_eq!(p.status, 200, "{}", p.body);
     let csrf = p.input("csrf").unwrap();

@@ -20,6 +20,11 @@ pub async fn app_with_floor(floor_ms: u64) -> TestApp {
 }
 
 pub async fn new_case(app: &TestApp) -> String {
+    new_case_for(app, None).await
+}
+
+/// A case assigned to a caseworker (who may then register its trips).
+pub async fn new_case_for(app: &TestApp, assigned: Option<&reunite_domain::UserId>) -> String {
     let id = crate::common::unique("case");
     let c = Case {
         id: id.clone(),
@@ -33,7 +38,13 @@ pub async fn new_case(app: &TestApp) -> String {
         ..Default::default()
     };
     app.store
-        .create_case(&c, CaseStatus::Open, None, &CaseActor::Cli, app.clock.now())
+        .create_case(
+            &c,
+            CaseStatus::Open,
+            assigned,
+            &CaseActor::Cli,
+            app.clock.now(),
+        )
         .await
         .unwrap();
     id
