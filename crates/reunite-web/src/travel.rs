@@ -161,6 +161,8 @@ pub(crate) struct BoardPage {
     rows: Vec<BoardView>,
     is_admin: bool,
     checkin_path: String,
+    scheduler: Option<String>,
+    scheduler_stale: bool,
 }
 
 pub(crate) async fn board(
@@ -177,7 +179,8 @@ pub(crate) async fn board(
         .travel_board(&actor(&staff), state.now())
         .await
         .map_err(|e| store_error(staff.lang(), e))?;
-    let rows = rows
+    let any_active = rows.iter().any(|r| r.meta.status == TripStatus::Active);
+    let rows: Vec<BoardView> = rows
         .into_iter()
         .map(|r| BoardView {
             short: short(&r.meta.id),
@@ -200,7 +203,17 @@ pub(crate) async fn board(
             id: r.meta.id,
         })
         .collect();
+    let now = state.now();
+    let heartbeat = state
+        .store()
+        .travel_heartbeat()
+        .await
+        .map_err(|e| store_error(staff.lang(), e))?;
+    let scheduler_stale = any_active
+        && heartbeat.is_none_or(|h| now.millis_since(h) >= crate::travel_notify::WATCHDOG_STALE_MS);
     Ok(render(&BoardPage {
+        scheduler: heartbeat.map(|h| t.f("travel.scheduler", &[("at", &format_utc(h))])),
+        scheduler_stale,
         t,
         title: t.s("travel.board"),
         nav: staff.nav("/office/travel"),

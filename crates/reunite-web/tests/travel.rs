@@ -117,6 +117,12 @@ async fn a_caseworker_registers_briefs_and_starts_a_trip() {
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(p.body.contains(CITY));
     assert!(p.body.contains(&trip));
+    // No scheduler has run yet while a trip is active: the board says so.
+    assert!(p.body.contains("scheduler-stale"), "{}", p.body);
+    app.store.travel_escalate(app.clock.now()).await.unwrap();
+    let p = c.get("/office/travel").await;
+    assert!(!p.body.contains("scheduler-stale"));
+    assert!(p.body.contains("Scheduler last ran"));
 
     // An admin edits the briefing; the edit is what the next trip page shows.
     let (mut admin, _, _) = common::sign_in_as(&app, "adm.travel", Role::Admin, Lang::En).await;
