@@ -9,6 +9,7 @@ pub mod audit;
 pub mod case;
 pub mod fictional;
 pub mod record;
+pub mod review;
 pub mod sensitive;
 pub mod time;
 pub mod travel;

@@ -8,7 +8,32 @@
 //! the query side (requests) widens them by its approximation plus one year, so a pair whose
 //! years differ by at most the sum of the approximations plus one always meets.
 
-use crate::prepared::{Name, PRecord};
+use crate::prepared::{Name, PRecord, mix};
+
+/// A hasher for keys that are already well mixed (blocking keys): cheaper than SipHash.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        let x = self.0;
+        (x ^ (x >> 29)).wrapping_mul(0xBF58476D1CE4E5B9) ^ (x >> 32)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x100000001B3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 ^= x;
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.0 ^= mix(x as u64);
+    }
+}
+
+/// Builds [`KeyHasher`]s.
+pub type KeyHash = std::hash::BuildHasherDefault<KeyHasher>;
 
 /// Which side of the index a record is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,13 +42,6 @@ pub enum Side {
     Indexed,
     /// Looked up.
     Query,
-}
-
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E3779B97F4A7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D049BB133111EB);
-    x ^ (x >> 31)
 }
 
 fn key(tag: u64, a: u64, b: u64, c: u64) -> u64 {
@@ -36,7 +54,7 @@ pub fn tag(key: u64) -> u8 {
 }
 
 /// Number of key kinds (tags are 1..N_TAGS).
-pub const N_TAGS: usize = 16;
+pub const N_TAGS: usize = 19;
 
 /// Counts, for hits `(record, key)`, how many different kinds of key each record shares;
 /// returns `(record, kinds)` sorted by record.
@@ -77,13 +95,13 @@ fn years(y: Option<i32>, approx: u8, side: Side, cap: u8) -> Vec<u64> {
 pub const MAX_KEYS: usize = 4000;
 
 /// Fine name keys: the whole name read in Korean and in Mandarin
-/// (`PreparedName::reading_keys`), so 리영자, 이영자, 李英子, "Ri Yong Ja" and "Li Yingzi"
-/// share one. Kept in order (each name's most likely readings first), at most 24.
+/// (`PreparedName::reading_keys`, of both word orders of a Latin name), so 리영자, 이영자,
+/// 李英子, "Ri Yong Ja" and "Li Yingzi" share one. Kept in order (each name's most likely
+/// readings first), at most 24.
 pub fn fine_keys(ns: &[Name]) -> Vec<u64> {
     let mut v: Vec<u64> = Vec::new();
     for n in ns {
-        for &k in n.reading_keys() {
-            let k = mix(k);
+        for &k in n.fine.iter() {
             if v.len() < 24 && !v.contains(&k) {
                 v.push(k);
             }
@@ -92,13 +110,184 @@ pub fn fine_keys(ns: &[Name]) -> Vec<u64> {
     v
 }
 
-/// The blocking keys of a prepared record, sorted and deduplicated.
-pub fn keys(r: &PRecord, side: Side) -> Vec<u64> {
+/// Nickname keys: the Korean reading of the last syllable of each child name (杨杰 and 小杰
+/// share 걸; 涛涛 and 张涛 share 도).
+fn nick_keys(r: &PRecord) -> Vec<u64> {
+    let mut v: Vec<u64> = r
+        .children
+        .iter()
+        .flat_map(|c| c.names.iter())
+        .filter(|n| n.nick != 0)
+        .map(|n| mix(0x6e69636b ^ n.nick as u64))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v.truncate(16);
+    v
+}
+
+/// The facets blocking keys are made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Facet {
+    /// Mother's whole-name readings.
+    MotherFine,
+    /// Children's whole-name readings.
+    ChildFine,
+    /// Father's whole-name readings.
+    FatherFine,
+    /// Mother's coarse name keys (surname reading + class of the given name's first sound).
+    MotherCoarse,
+    /// Children's coarse name keys.
+    ChildCoarse,
+    /// Father's coarse name keys.
+    FatherCoarse,
+    /// Children's birth years (widened).
+    ChildYear,
+    /// Mother's birth year in 4-year buckets (widened).
+    MotherYear,
+    /// Region of residence (prefecture).
+    Region,
+    /// Children's nicknames (Korean reading of the last given syllable).
+    ChildNick,
+}
+
+/// Number of facets.
+pub const N_FACETS: usize = 10;
+
+use Facet::*;
+
+/// The key kinds: a pair is a candidate when, for some kind, it shares a value of every
+/// facet of that kind. Tags are 1..N_TAGS, in this order.
+pub const KINDS: [&[Facet]; N_TAGS - 1] = [
+    // Whole names with one more facet.
+    &[MotherFine, ChildFine],
+    &[MotherFine, ChildYear],
+    &[MotherFine, MotherYear],
+    &[MotherFine, Region],
+    &[MotherFine, ChildCoarse],
+    &[ChildFine, ChildYear],
+    &[ChildFine, MotherYear],
+    &[ChildFine, Region],
+    &[ChildFine, MotherCoarse],
+    &[FatherFine, ChildCoarse],
+    &[FatherFine, ChildYear],
+    // Coarse name keys (typos, pinyin) with more facets.
+    &[MotherCoarse, ChildCoarse, ChildYear, MotherYear],
+    &[MotherCoarse, ChildCoarse, ChildYear, Region],
+    &[MotherCoarse, ChildCoarse, MotherYear, Region],
+    &[MotherCoarse, FatherCoarse, ChildCoarse, ChildYear],
+    // A child written by a nickname (小杰, 涛涛) or another name on one side: the
+    // mother's whole name, or her coarse name with two more facets.
+    &[MotherFine, ChildNick],
+    &[MotherCoarse, ChildNick, ChildYear, MotherYear],
+    &[MotherCoarse, ChildNick, ChildYear, Region],
+];
+
+/// Facet masks of the kinds.
+const KIND_MASKS: [u16; N_TAGS - 1] = {
+    let mut out = [0u16; N_TAGS - 1];
+    let mut i = 0;
+    while i < KINDS.len() {
+        let mut j = 0;
+        while j < KINDS[i].len() {
+            out[i] |= 1 << KINDS[i][j] as u8;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// The facet values of a prepared record, each list sorted and deduplicated.
+#[derive(Debug, Clone, Default)]
+pub struct Facets {
+    vals: Vec<u64>,
+    ends: [u32; N_FACETS],
+}
+
+impl Facets {
+    /// The values of one facet.
+    pub fn get(&self, f: Facet) -> &[u64] {
+        let i = f as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.vals[start..self.ends[i] as usize]
+    }
+
+    /// Which facets share a value with `other` (bit per facet).
+    pub fn meet(&self, other: &Facets) -> u16 {
+        let mut m = 0u16;
+        for (i, &f) in FACETS.iter().enumerate() {
+            if sorted_meet(self.get(f), other.get(f)) {
+                m |= 1 << i;
+            }
+        }
+        m
+    }
+
+    /// The heap size in bytes.
+    pub fn size_bytes(&self) -> usize {
+        self.vals.capacity() * 8
+    }
+}
+
+const FACETS: [Facet; N_FACETS] = [
+    MotherFine,
+    ChildFine,
+    FatherFine,
+    MotherCoarse,
+    ChildCoarse,
+    FatherCoarse,
+    ChildYear,
+    MotherYear,
+    Region,
+    ChildNick,
+];
+
+fn sorted_meet(a: &[u64], b: &[u64]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// Whether two records' facets (one [`Side::Indexed`], one [`Side::Query`]) share a key of
+/// some kind: exactly when [`keys`] of the two share a key (barring hash collisions and
+/// the [`MAX_KEYS`] guard, which this does not need).
+pub fn shares(a: &Facets, b: &Facets) -> bool {
+    // Facets are compared only when a kind needs them, each at most once.
+    let (mut known, mut met) = (0u16, 0u16);
+    'kinds: for &k in KIND_MASKS.iter() {
+        let mut bits = k;
+        while bits != 0 {
+            let bit = bits & bits.wrapping_neg();
+            bits &= bits - 1;
+            if known & bit == 0 {
+                known |= bit;
+                let f = FACETS[bit.trailing_zeros() as usize];
+                if sorted_meet(a.get(f), b.get(f)) {
+                    met |= bit;
+                }
+            }
+            if met & bit == 0 {
+                continue 'kinds;
+            }
+        }
+        return true;
+    }
+    false
+}
+
+/// The facets of a prepared record.
+pub fn facets(r: &PRecord, side: Side) -> Facets {
     let name_keys = |ns: &[Name]| {
         dedup_cap(
-            ns.iter()
-                .flat_map(|n| n.blocking_keys().iter().copied())
-                .collect(),
+            ns.iter().flat_map(|n| n.coarse.iter().copied()).collect(),
             8,
         )
     };
@@ -106,16 +295,13 @@ pub fn keys(r: &PRecord, side: Side) -> Vec<u64> {
     let ck = dedup_cap(
         r.children
             .iter()
-            .flat_map(|c| {
-                c.names
-                    .iter()
-                    .flat_map(|n| n.blocking_keys().iter().copied())
-            })
+            .flat_map(|c| c.names.iter().flat_map(|n| n.coarse.iter().copied()))
             .collect(),
         16,
     );
     let fk = name_keys(&r.father);
-    let mf = fine_keys(&r.mother.names);
+    let mut mf = fine_keys(&r.mother.names);
+    mf.sort_unstable();
     let cf = dedup_cap(
         r.children
             .iter()
@@ -123,7 +309,9 @@ pub fn keys(r: &PRecord, side: Side) -> Vec<u64> {
             .collect(),
         32,
     );
-    let ff = fine_keys(&r.father);
+    let mut ff = fine_keys(&r.father);
+    ff.sort_unstable();
+    let cn = nick_keys(r);
     // The mother's year in 4-year buckets: her age is often a guess, and a bucket keeps the
     // number of keys of a widened year small.
     let mut my: Vec<u64> = r
@@ -147,44 +335,85 @@ pub fn keys(r: &PRecord, side: Side) -> Vec<u64> {
         0 => Vec::new(),
         x => vec![x as u64],
     };
+    let mut out = Facets::default();
+    for (i, v) in [mf, cf, ff, mk, ck, fk, cy, my, rg, cn]
+        .into_iter()
+        .enumerate()
+    {
+        out.vals.extend(v);
+        out.ends[i] = out.vals.len() as u32;
+    }
+    out.vals.shrink_to_fit();
+    out
+}
+
+/// The key of one combination of facet values (`acc` folds the values in order).
+fn combine(acc: u64, x: u64) -> u64 {
+    mix(acc ^ x.rotate_left(7))
+}
+
+/// The blocking keys of a prepared record, sorted and deduplicated.
+pub fn keys(r: &PRecord, side: Side) -> Vec<u64> {
+    keys_of(&facets(r, side))
+}
+
+/// The blocking keys of a record's facets, sorted and deduplicated.
+pub fn keys_of(f: &Facets) -> Vec<u64> {
     let mut out = Vec::new();
-    let mut cross = |tag: u64, f: &[&[u64]]| {
+    for (i, kind) in KINDS.iter().enumerate() {
         let mut acc: Vec<u64> = vec![0];
-        for facet in f {
-            let mut next = Vec::with_capacity(acc.len() * facet.len());
+        for &facet in kind.iter() {
+            let vals = f.get(facet);
+            let mut next = Vec::with_capacity(acc.len() * vals.len());
             for &a in &acc {
-                for &x in facet.iter() {
-                    next.push(mix(a ^ x.rotate_left(7)));
+                for &x in vals {
+                    next.push(combine(a, x));
                 }
             }
             acc = next;
             if acc.len() > MAX_KEYS {
-                return;
+                acc.clear();
+                break;
             }
         }
         for a in acc {
             if out.len() < MAX_KEYS {
-                out.push(key(tag, a, 0, 0));
+                out.push(key(i as u64 + 1, a, 0, 0));
             }
         }
-    };
-    // Whole names with one more facet.
-    cross(1, &[&mf, &cf]);
-    cross(2, &[&mf, &cy]);
-    cross(3, &[&mf, &my]);
-    cross(4, &[&mf, &rg]);
-    cross(5, &[&mf, &ck]);
-    cross(6, &[&cf, &cy]);
-    cross(7, &[&cf, &my]);
-    cross(8, &[&cf, &rg]);
-    cross(9, &[&cf, &mk]);
-    cross(10, &[&ff, &ck]);
-    cross(11, &[&ff, &cy]);
-    // Coarse name keys (typos, pinyin) with more facets.
-    cross(12, &[&mk, &ck, &cy, &my]);
-    cross(13, &[&mk, &ck, &cy, &rg]);
-    cross(14, &[&mk, &ck, &my, &rg]);
-    cross(15, &[&mk, &fk, &ck, &cy]);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Anchor keys of a record: the keys of the first facet (or, for the coarse kinds, the
+/// first three) of every kind, which every candidate pair shares at least one of. The batch
+/// indexes one side by these (a few dozen keys per record instead of hundreds of combined
+/// keys), looks the other side up by them and keeps the records that [`shares`] confirms.
+pub fn anchors(f: &Facets) -> Vec<u64> {
+    let mut out = Vec::new();
+    for (i, kind) in KINDS.iter().enumerate() {
+        let depth = if kind[0] == MotherCoarse { 3 } else { 1 };
+        let mut acc: Vec<u64> = vec![0];
+        for &facet in &kind[..depth] {
+            let vals = f.get(facet);
+            let mut next = Vec::with_capacity(acc.len() * vals.len());
+            for &a in &acc {
+                for &x in vals {
+                    next.push(combine(a, x));
+                }
+            }
+            acc = next;
+        }
+        // Kinds with the same anchor facets share their anchor keys.
+        let tag = KINDS
+            .iter()
+            .position(|k| k.len() >= depth && k[..depth] == kind[..depth])
+            .unwrap_or(i) as u64
+            + 1;
+        out.extend(acc.into_iter().map(|a| key(tag, a, 0, 0)));
+    }
     out.sort_unstable();
     out.dedup();
     out

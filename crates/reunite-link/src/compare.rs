@@ -130,13 +130,17 @@ pub fn names(a: &[Name], b: &[Name]) -> (u8, u64) {
     let mut best = (0u8, -1.0f32, 0u64);
     for x in a {
         for y in b {
-            let c = reunite_names::compare(x, y);
-            let l = level_index(c.level);
-            if (l, c.similarity) > (best.0, best.1) {
-                best = (l, c.similarity, y.surname_key());
-            }
-            if l == 6 {
-                return (l, best.2);
+            for xr in x.readings() {
+                for yr in y.readings() {
+                    let c = reunite_names::compare(xr, yr);
+                    let l = level_index(c.level);
+                    if (l, c.similarity) > (best.0, best.1) {
+                        best = (l, c.similarity, yr.surname_key());
+                    }
+                    if l == 6 {
+                        return (l, best.2);
+                    }
+                }
             }
         }
     }

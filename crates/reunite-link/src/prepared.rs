@@ -8,8 +8,97 @@ use std::sync::Arc;
 use reunite_domain::record::{Case, Person, Place, Separation, Sex, TracingRequest};
 use reunite_names::PreparedName;
 
+/// A name prepared for linkage: the parsed name, a second reading when the name may be
+/// written given name first, and its blocking keys, computed once.
+#[derive(Debug)]
+pub struct LName {
+    /// The name as parsed by `reunite-names`.
+    pub name: PreparedName,
+    /// A Latin name of several words read with its last word first ("Jing Zhang",
+    /// "Yon chun Baek", "XUE XU": Chinese and Korean names are often written given name first
+    /// in Latin letters, and a given syllable that is also a surname hides the order).
+    pub alt: Option<PreparedName>,
+    /// Fine blocking keys: whole-name readings of `name` and `alt`, hashed, in order.
+    pub fine: Box<[u64]>,
+    /// Coarse blocking keys of `name` and `alt`.
+    pub coarse: Box<[u64]>,
+    /// The Korean reading of the last syllable of the given name (a nickname keeps it:
+    /// 杨杰 → 小杰, 海海), 0 when unknown.
+    pub nick: u32,
+}
+
+impl std::ops::Deref for LName {
+    type Target = PreparedName;
+    fn deref(&self) -> &PreparedName {
+        &self.name
+    }
+}
+
+/// Mixes a key from `reunite-names` into the linker's key space.
+pub(crate) fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E3779B97F4A7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D049BB133111EB);
+    x ^ (x >> 31)
+}
+
+/// The text read with its last word first, for a Latin name of two to four words.
+fn rotated(text: &str) -> Option<String> {
+    let norm = reunite_names::normalize(text);
+    let toks = reunite_names::tokens(&norm);
+    if !(2..=4).contains(&toks.len()) || toks.iter().any(|t| t.1 != reunite_names::Script::Latin) {
+        return None;
+    }
+    let (last, rest) = toks.split_last()?;
+    let mut out = String::from(last.0);
+    for t in rest {
+        out.push(' ');
+        out.push_str(t.0);
+    }
+    Some(out)
+}
+
+impl LName {
+    /// Prepares a name.
+    pub fn new(text: &str) -> LName {
+        let name = PreparedName::new(text);
+        let alt = rotated(text).map(|t| PreparedName::new(&t));
+        let mut fine: Vec<u64> = Vec::new();
+        let mut coarse: Vec<u64> = Vec::new();
+        for n in std::iter::once(&name).chain(alt.as_ref()) {
+            for &k in n.reading_keys() {
+                let k = mix(k);
+                if !fine.contains(&k) {
+                    fine.push(k);
+                }
+            }
+            for &k in n.blocking_keys() {
+                if !coarse.contains(&k) {
+                    coarse.push(k);
+                }
+            }
+        }
+        let nick = name
+            .hangul()
+            .and_then(|(_, given)| given.chars().last())
+            .map_or(0, |c| c as u32);
+        LName {
+            name,
+            alt,
+            fine: fine.into(),
+            coarse: coarse.into(),
+            nick,
+        }
+    }
+
+    /// The readings to compare: the name, and its other order if any.
+    pub fn readings(&self) -> impl Iterator<Item = &PreparedName> {
+        std::iter::once(&self.name).chain(self.alt.as_ref())
+    }
+}
+
 /// A prepared name, shared: the same text prepared once serves many records.
-pub type Name = Arc<PreparedName>;
+pub type Name = Arc<LName>;
 
 /// Prepared names by their text, so names that recur (they do: 김영순, 王明) are prepared
 /// once. Bounded: cleared when full.
@@ -30,7 +119,7 @@ impl NameCache {
 
     fn get(&mut self, text: &str) -> Name {
         if self.cap == 0 {
-            return Arc::new(PreparedName::new(text));
+            return Arc::new(LName::new(text));
         }
         if let Some(n) = self.map.get(text) {
             return n.clone();
@@ -38,7 +127,7 @@ impl NameCache {
         if self.map.len() >= self.cap {
             self.map.clear();
         }
-        let n = Arc::new(PreparedName::new(text));
+        let n = Arc::new(LName::new(text));
         self.map.insert(text.into(), n.clone());
         n
     }

@@ -299,6 +299,60 @@ fn case() -> impl Strategy<Value = Case> {
         })
 }
 
+/// The batch's candidate test (`block::shares` on facets, found through anchor keys) keeps
+/// exactly the pairs that share a blocking key, on generated data where many pairs do.
+#[test]
+fn facets_and_anchors_agree_with_keys() {
+    use reunite_link::block::{self, Side};
+    let (cases, requests, _) = generate(11, 400, 200, 0.2);
+    let reqs: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            let f = block::facets(&PRecord::from_request(r), Side::Indexed);
+            (block::keys_of(&f), block::anchors(&f), f)
+        })
+        .collect();
+    let mut shared = 0;
+    for c in &cases {
+        let f = block::facets(&PRecord::from_case(c), Side::Query);
+        let (k, a) = (block::keys_of(&f), block::anchors(&f));
+        assert!(k.len() < block::MAX_KEYS);
+        for (rk, ra, rf) in &reqs {
+            let by_keys = k.iter().any(|x| rk.binary_search(x).is_ok());
+            assert_eq!(block::shares(rf, &f), by_keys);
+            if by_keys {
+                shared += 1;
+                assert!(a.iter().any(|x| ra.binary_search(x).is_ok()));
+            }
+        }
+    }
+    assert!(shared > 100, "{shared}");
+}
+
+/// A Latin name written given name first, and a child known by a nickname, still block.
+#[test]
+fn given_name_first_and_nicknames_block() {
+    use reunite_link::block::{self, Side};
+    let case: Case = serde_json::from_str(
+        r#"{"id":"c-1","mother":{"names":[{"text":"김옥실"},{"text":"Jing Zhang"}]},
+        "children":[{"names":[{"text":"小杰"}]}]}"#,
+    )
+    .unwrap();
+    let req: TracingRequest = serde_json::from_str(
+        r#"{"id":"r-1","sought":{"names":[{"text":"张晶"}]},
+        "seeker":{"names":[{"text":"杨杰"}]}}"#,
+    )
+    .unwrap();
+    let (rc, rr) = (PRecord::from_case(&case), PRecord::from_request(&req));
+    assert!(block::shares(
+        &block::facets(&rr, Side::Indexed),
+        &block::facets(&rc, Side::Query)
+    ));
+    let w = Params::default().weights();
+    let g = compare::compare(&rr, &rc, &|l| w.child_score(l));
+    assert!(g.levels[0] >= 5, "{:?}", g.levels);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -310,6 +364,10 @@ proptest! {
         let (ra, rb) = (PRecord::from_request(&req), PRecord::from_case(&b));
         let _ = reunite_link::block::keys(&ra, reunite_link::block::Side::Query);
         let _ = reunite_link::block::keys(&rb, reunite_link::block::Side::Indexed);
+        let fa = reunite_link::block::facets(&ra, reunite_link::block::Side::Query);
+        let fb = reunite_link::block::facets(&rb, reunite_link::block::Side::Indexed);
+        let _ = reunite_link::block::anchors(&fa);
+        let _ = reunite_link::block::shares(&fb, &fa);
         let w = Params::default().weights();
         let g = compare::compare(&ra, &rb, &|l| w.child_score(l));
         let prior = model::prior_log2_odds(0.8, 1000);

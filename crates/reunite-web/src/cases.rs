@@ -176,7 +176,7 @@ pub(crate) async fn may_open(
 }
 
 /// Staff names by account id, for showing who a case is assigned to and who changed it.
-async fn staff_names(
+pub(crate) async fn staff_names(
     state: &OfficeState,
     lang: reunite_domain::Lang,
 ) -> Result<HashMap<String, String>, WebError> {
@@ -1294,6 +1294,7 @@ pub(crate) async fn create(
         .create_case(&case, status, assigned, &actor(&staff), state.now())
         .await
         .map_err(|e| WebError::internal(lang, e))?;
+    state.match_case_soon(&id);
     Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
 }
 
@@ -1380,7 +1381,10 @@ pub(crate) async fn save(
         .update_case(&case, status, version, &actor(&staff), state.now())
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response()),
+        Ok(_) => {
+            state.match_case_soon(&id);
+            Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
+        }
         Err(StoreError::Conflict(_)) => Ok(page(
             form_from_fields(t, &f, ""),
             vec![t.s("case.conflict").to_string()],

@@ -19,8 +19,10 @@ pub mod intake;
 mod intake_form;
 mod intake_office;
 pub mod intake_words;
+mod member;
 mod pages;
 mod ratelimit;
+mod review;
 mod totp;
 pub mod travel;
 pub mod travel_checkin;
@@ -60,6 +62,8 @@ pub struct WebConfig {
     pub login_refill_ms: i64,
     /// Name shown in authenticator apps.
     pub totp_issuer: String,
+    /// What the matcher proposes to the review queue.
+    pub matching: reunite_store::MatchSettings,
     /// The travellers' check-in page (travel safety).
     pub checkin: travel_checkin::CheckinConfig,
 }
@@ -76,6 +80,7 @@ impl Default for WebConfig {
             login_burst: 10,
             login_refill_ms: 6_000,
             totp_issuer: "Notes".into(),
+            matching: reunite_store::MatchSettings::default(),
             checkin: travel_checkin::CheckinConfig::default(),
         }
     }
@@ -124,6 +129,21 @@ impl OfficeState {
     pub(crate) fn checkin_limiter(&self) -> &RateLimiter {
         &self.inner.checkin_limiter
     }
+
+    /// Matches a new or edited case against the requests already filed, in the
+    /// background (the caseworker does not wait; the review queue shows what it finds).
+    pub(crate) fn match_case_soon(&self, case_id: &str) {
+        let state = self.clone();
+        let id = case_id.to_string();
+        tokio::spawn(async move {
+            let settings = state.cfg().matching;
+            match state.store().match_case(&id, settings, state.now()).await {
+                Ok(n) if n > 0 => tracing::info!(proposed = n, "case matched"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "matching a case failed"),
+            }
+        });
+    }
 }
 
 /// The whole application router (office, static files, health).
@@ -151,6 +171,8 @@ pub fn router(state: OfficeState) -> Router {
         .merge(cases::routes())
         .merge(dna::routes())
         .merge(intake_office::routes())
+        .merge(review::routes())
+        .merge(member::routes())
         .merge(travel::routes())
         .merge(travel_checkin::routes(&state.cfg().checkin))
         .fallback(error::not_found)

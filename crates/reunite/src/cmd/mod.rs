@@ -1,5 +1,6 @@
 //! One module per subcommand family.
 pub mod cases;
+pub mod intake;
 pub mod kinship;
 pub mod link;
 pub mod names;
