@@ -12,6 +12,7 @@ pub mod record;
 pub mod review;
 pub mod sensitive;
 pub mod time;
+pub mod travel;
 
 pub use account::{Lang, Role, UserId, Username, UsernameError};
 pub use audit::{Action, AuditEvent, NewAuditEvent};

@@ -27,6 +27,7 @@ mod review;
 mod rotate;
 mod sessions;
 pub mod sqlite;
+pub mod travel;
 mod users;
 
 pub use audit::{AuditPage, ChainBreak, VerifyReport};
@@ -44,6 +45,10 @@ pub use review::{
 };
 pub use rotate::RotationReport;
 pub use sessions::{Session, SessionStage};
+pub use travel::{
+    AlertView, BoardRow, CheckinKind, CheckinTarget, CheckinView, Delivery, EscalationReport,
+    NewTrip, OutboxItem, TripContact, TripDetail, TripMeta, TripPlaces, TripPlan, TripStatus,
+};
 pub use users::{NewUser, User, UserSummary};
 
 use reunite_crypto::{CryptoError, KeyRing};

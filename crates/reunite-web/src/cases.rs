@@ -155,7 +155,11 @@ fn actor(staff: &Staff) -> CaseActor {
 
 /// Who may open this case: its caseworker, or an admin. Decided from what the store keeps
 /// in clear, before anything is read.
-async fn may_open(state: &OfficeState, staff: &Staff, id: &str) -> Result<CaseMeta, WebError> {
+pub(crate) async fn may_open(
+    state: &OfficeState,
+    staff: &Staff,
+    id: &str,
+) -> Result<CaseMeta, WebError> {
     let lang = staff.lang();
     staff.require_role(&[Role::Caseworker, Role::Admin])?;
     let meta = state

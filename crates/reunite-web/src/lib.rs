@@ -24,6 +24,9 @@ mod pages;
 mod ratelimit;
 mod review;
 mod totp;
+pub mod travel;
+pub mod travel_checkin;
+pub mod travel_notify;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -61,6 +64,8 @@ pub struct WebConfig {
     pub totp_issuer: String,
     /// What the matcher proposes to the review queue.
     pub matching: reunite_store::MatchSettings,
+    /// The travellers' check-in page (travel safety).
+    pub checkin: travel_checkin::CheckinConfig,
 }
 
 impl Default for WebConfig {
@@ -76,6 +81,7 @@ impl Default for WebConfig {
             login_refill_ms: 6_000,
             totp_issuer: "Notes".into(),
             matching: reunite_store::MatchSettings::default(),
+            checkin: travel_checkin::CheckinConfig::default(),
         }
     }
 }
@@ -92,18 +98,21 @@ struct Inner {
     clock: Arc<dyn Clock>,
     cfg: WebConfig,
     login_limiter: RateLimiter,
+    checkin_limiter: RateLimiter,
 }
 
 impl OfficeState {
     /// A state over a store.
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: WebConfig) -> Self {
         let login_limiter = RateLimiter::new(cfg.login_burst, cfg.login_refill_ms);
+        let checkin_limiter = RateLimiter::new(cfg.checkin.burst, cfg.checkin.refill_ms);
         Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 cfg,
                 login_limiter,
+                checkin_limiter,
             }),
         }
     }
@@ -116,6 +125,9 @@ impl OfficeState {
     }
     pub(crate) fn cfg(&self) -> &WebConfig {
         &self.inner.cfg
+    }
+    pub(crate) fn checkin_limiter(&self) -> &RateLimiter {
+        &self.inner.checkin_limiter
     }
 
     /// Matches a new or edited case (and whatever else changed) against the requests
@@ -165,6 +177,8 @@ pub fn router(state: OfficeState) -> Router {
         .merge(intake_office::routes())
         .merge(review::routes())
         .merge(member::routes())
+        .merge(travel::routes())
+        .merge(travel_checkin::routes(&state.cfg().checkin))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(headers::log_requests))
         .layer(axum::middleware::from_fn(headers::reject_cross_site))

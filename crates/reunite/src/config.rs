@@ -49,6 +49,9 @@ pub struct Config {
     /// Seconds between two runs of the matcher over new tracing requests.
     #[serde(default = "default_match_interval")]
     pub match_interval_secs: u64,
+    /// Travel safety (`[travel]`, see `cmd/travel.rs`).
+    #[serde(default)]
+    pub travel: crate::cmd::travel::TravelConfig,
 }
 
 fn default_match_threshold() -> f64 {
@@ -92,6 +95,7 @@ impl Default for Config {
             intake_retention_days: default_retention(),
             match_threshold: default_match_threshold(),
             match_interval_secs: default_match_interval(),
+            travel: Default::default(),
         }
     }
 }
@@ -191,6 +195,7 @@ impl DataDir {
                 c.match_threshold
             );
         }
+        c.travel.apply_env()?;
         Ok(())
     }
 

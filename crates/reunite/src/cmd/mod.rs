@@ -6,3 +6,4 @@ pub mod link;
 pub mod names;
 pub mod ops;
 pub mod platform;
+pub mod travel;

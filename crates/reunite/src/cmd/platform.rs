@@ -296,6 +296,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         tls: dd.config.tls,
         totp_issuer: dd.config.title.clone(),
         matching,
+        checkin: dd.config.travel.checkin(&dd.config.public_exit_url),
         ..reunite_web::WebConfig::default()
     };
     // Pay for the dummy hash now, not on the first unknown-user sign-in.
@@ -326,6 +327,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         matching,
         dd.config.match_interval_secs,
     );
+    crate::cmd::travel::spawn_jobs(store.clone(), clock.clone(), &dd.config.travel);
     let state = reunite_web::OfficeState::new(store, clock, cfg);
     tracing::info!(backend = state_backend(dd), "serving");
     {
