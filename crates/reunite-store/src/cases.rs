@@ -26,6 +26,8 @@ pub enum CaseActor {
     Cli,
     /// The demo loader.
     Demo,
+    /// A mother in her own member account (her own case only; the web tier checks).
+    Member(UserId),
 }
 
 impl CaseActor {
@@ -35,6 +37,7 @@ impl CaseActor {
             CaseActor::Staff(u) => &u.0,
             CaseActor::Cli => "cli",
             CaseActor::Demo => "demo",
+            CaseActor::Member(u) => &u.0,
         }
     }
 }
@@ -255,6 +258,7 @@ impl Store {
             CaseActor::Staff(u) => self.pseudonym("user", &u.0).await,
             CaseActor::Cli => Ok("cli".into()),
             CaseActor::Demo => Ok("demo".into()),
+            CaseActor::Member(u) => self.pseudonym("user", &u.0).await,
         }
     }
 

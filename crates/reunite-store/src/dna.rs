@@ -217,6 +217,7 @@ impl Store {
             CaseActor::Staff(u) => self.pseudonym("user", &u.0).await,
             CaseActor::Cli => Ok("cli".into()),
             CaseActor::Demo => Ok("demo".into()),
+            CaseActor::Member(u) => self.pseudonym("user", &u.0).await,
         }
     }
 

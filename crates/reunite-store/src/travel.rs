@@ -388,6 +388,7 @@ impl Store {
             CaseActor::Staff(u) => self.pseudonym("user", &u.0).await,
             CaseActor::Cli => Ok("cli".into()),
             CaseActor::Demo => Ok("demo".into()),
+            CaseActor::Member(u) => self.pseudonym("user", &u.0).await,
         }
     }
 
@@ -1183,7 +1184,7 @@ impl Store {
         let (key_id, key) = self.trip_key(&trip_id).await?;
         let who = self.travel_actor(actor).await?;
         let by = match actor {
-            CaseActor::Staff(u) => u.0.clone(),
+            CaseActor::Staff(u) | CaseActor::Member(u) => u.0.clone(),
             CaseActor::Cli => "cli".into(),
             CaseActor::Demo => "demo".into(),
         };

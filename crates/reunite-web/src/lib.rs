@@ -20,6 +20,7 @@ mod intake_form;
 mod intake_office;
 pub mod intake_words;
 mod member;
+mod member_travel;
 mod pages;
 mod ratelimit;
 mod review;
@@ -177,6 +178,7 @@ pub fn router(state: OfficeState) -> Router {
         .merge(intake_office::routes())
         .merge(review::routes())
         .merge(member::routes())
+        .merge(member_travel::routes())
         .merge(travel::routes())
         .merge(travel_checkin::routes(&state.cfg().checkin))
         .fallback(error::not_found)

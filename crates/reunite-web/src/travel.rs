@@ -59,7 +59,7 @@ pub fn shipped_briefing(lang: Lang) -> &'static str {
     }
 }
 
-fn parse_lang(s: &str) -> Option<Lang> {
+pub(crate) fn parse_lang(s: &str) -> Option<Lang> {
     match s {
         "ko" => Some(Lang::Ko),
         "zh" => Some(Lang::Zh),
@@ -69,7 +69,7 @@ fn parse_lang(s: &str) -> Option<Lang> {
 }
 
 /// The briefing in force for a language: the admins' text or the shipped one.
-async fn briefing_text(state: &OfficeState, lang: Lang) -> Result<String, StoreError> {
+pub(crate) async fn briefing_text(state: &OfficeState, lang: Lang) -> Result<String, StoreError> {
     let code = crate::i18n::lang_code(lang);
     Ok(state
         .store()
@@ -79,7 +79,7 @@ async fn briefing_text(state: &OfficeState, lang: Lang) -> Result<String, StoreE
 }
 
 /// Which text was confirmed: a short hash, recorded with the confirmation.
-fn text_hash(text: &str) -> String {
+pub(crate) fn text_hash(text: &str) -> String {
     hex::encode(&reunite_crypto::token_hash(text)[..8])
 }
 
@@ -90,7 +90,7 @@ fn actor(staff: &Staff) -> CaseActor {
     CaseActor::Staff(staff.user.id.clone())
 }
 
-fn status_label(t: Tr, s: TripStatus) -> &'static str {
+pub(crate) fn status_label(t: Tr, s: TripStatus) -> &'static str {
     match s {
         TripStatus::Planned => t.s("travel.status.planned"),
         TripStatus::Active => t.s("travel.status.active"),
@@ -112,7 +112,7 @@ fn when(t: Tr, ts: Option<reunite_domain::Timestamp>) -> String {
         .unwrap_or_else(|| t.s("travel.never").to_string())
 }
 
-fn short(id: &str) -> String {
+pub(crate) fn short(id: &str) -> String {
     id.trim_start_matches("trip-").chars().take(8).collect()
 }
 
@@ -229,41 +229,41 @@ pub(crate) async fn board(
 #[derive(Debug, Deserialize, Default, Clone)]
 pub(crate) struct TripForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
-    starts_on: String,
+    pub(crate) starts_on: String,
     #[serde(default)]
-    ends_on: String,
+    pub(crate) ends_on: String,
     #[serde(default)]
-    cities: String,
+    pub(crate) cities: String,
     #[serde(default)]
-    stays: String,
+    pub(crate) stays: String,
     #[serde(default)]
-    purpose: String,
+    pub(crate) purpose: String,
     #[serde(default)]
-    lang: String,
+    pub(crate) lang: String,
     #[serde(default)]
-    reminder_to: String,
+    pub(crate) reminder_to: String,
     #[serde(default)]
-    contacts: String,
+    pub(crate) contacts: String,
     #[serde(default)]
-    interval_hours: String,
+    pub(crate) interval_hours: String,
     #[serde(default)]
-    window_start: String,
+    pub(crate) window_start: String,
     #[serde(default)]
-    window_end: String,
+    pub(crate) window_end: String,
     #[serde(default)]
-    tz: String,
+    pub(crate) tz: String,
     #[serde(default)]
-    grace: String,
+    pub(crate) grace: String,
     #[serde(default)]
-    pin: String,
+    pub(crate) pin: String,
     #[serde(default)]
-    duress_pin: String,
+    pub(crate) duress_pin: String,
 }
 
 impl TripForm {
-    fn defaults() -> Self {
+    pub(crate) fn defaults() -> Self {
         TripForm {
             lang: "ko".into(),
             interval_hours: "24".into(),
@@ -288,8 +288,32 @@ fn valid_date(s: &str) -> bool {
         && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
 }
 
+/// Hashes a trip's PIN and duress PIN (Argon2id, off the async threads) into `trip`.
+pub(crate) async fn hash_pins(
+    state: &OfficeState,
+    lang: Lang,
+    trip: &mut NewTrip,
+    pin: String,
+    duress: String,
+) -> Result<(), WebError> {
+    let policy = state.cfg().password_policy;
+    let hashed = tokio::task::spawn_blocking(move || {
+        let p = reunite_crypto::hash_password(&policy, &pin)?;
+        let d = reunite_crypto::hash_password(&policy, &duress)?;
+        Ok::<_, reunite_crypto::CryptoError>((p, d))
+    })
+    .await
+    .map_err(|e| WebError::internal(lang, e))?
+    .map_err(|e| WebError::internal(lang, e))?;
+    (trip.pin_phc, trip.duress_phc) = hashed;
+    Ok(())
+}
+
 /// The trip a form describes, or the message key of the first problem.
-fn parse_trip(case_id: &str, f: &TripForm) -> Result<(NewTrip, String, String), &'static str> {
+pub(crate) fn parse_trip(
+    case_id: &str,
+    f: &TripForm,
+) -> Result<(NewTrip, String, String), &'static str> {
     let (starts, ends) = (f.starts_on.trim(), f.ends_on.trim());
     if starts.is_empty() || ends.is_empty() || f.pin.is_empty() || f.duress_pin.is_empty() {
         return Err("travel.err.required");
@@ -382,6 +406,8 @@ pub(crate) struct CaseTripsPage {
     error: Option<&'static str>,
     created: Option<(String, String)>,
     checkin_path: String,
+    action: String,
+    csrf: String,
 }
 
 async fn case_trips_page(
@@ -426,6 +452,8 @@ async fn case_trips_page(
         error,
         created,
         checkin_path: state.cfg().checkin.path.clone(),
+        action: format!("/office/cases/{}/trips", enc(case_id)),
+        csrf: staff.session.csrf.clone(),
     })
 }
 
@@ -456,16 +484,7 @@ pub(crate) async fn create(
             return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let policy = state.cfg().password_policy;
-    let hashed = tokio::task::spawn_blocking(move || {
-        let p = reunite_crypto::hash_password(&policy, &pin)?;
-        let d = reunite_crypto::hash_password(&policy, &duress)?;
-        Ok::<_, reunite_crypto::CryptoError>((p, d))
-    })
-    .await
-    .map_err(|e| WebError::internal(lang, e))?
-    .map_err(|e| WebError::internal(lang, e))?;
-    (trip.pin_phc, trip.duress_phc) = hashed;
+    hash_pins(&state, lang, &mut trip, pin, duress).await?;
     let (id, code) = state
         .store()
         .create_trip(&trip, &actor(&staff), state.now())
