@@ -27,15 +27,27 @@ pub enum Role {
     Reviewer,
     /// Aggregate statistics only, never a record.
     Researcher,
+    /// A mother: her own case's questions and messages, nothing of the office. Created by
+    /// a caseworker for one case, never through the staff account pages.
+    Member,
 }
 
 impl Role {
-    /// All roles, in display order.
-    pub const ALL: [Role; 4] = [
+    /// The staff roles, in display order (what the account pages offer).
+    pub const STAFF: [Role; 4] = [
         Role::Admin,
         Role::Caseworker,
         Role::Reviewer,
         Role::Researcher,
+    ];
+
+    /// Every role.
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Caseworker,
+        Role::Reviewer,
+        Role::Researcher,
+        Role::Member,
     ];
 
     /// Stable identifier used in storage and forms.
@@ -45,6 +57,7 @@ impl Role {
             Role::Caseworker => "caseworker",
             Role::Reviewer => "reviewer",
             Role::Researcher => "researcher",
+            Role::Member => "member",
         }
     }
 }

@@ -42,11 +42,13 @@ pub enum Action {
     Restore,
     /// The data directory was initialised.
     Init,
+    /// A match became a contact: the office relays between the two sides.
+    Disclosure,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::SignOut,
@@ -65,6 +67,7 @@ impl Action {
         Action::Backup,
         Action::Restore,
         Action::Init,
+        Action::Disclosure,
     ];
 
     /// Stable identifier.
@@ -88,6 +91,7 @@ impl Action {
             Action::Backup => "backup",
             Action::Restore => "restore",
             Action::Init => "init",
+            Action::Disclosure => "disclosure",
         }
     }
 

@@ -9,8 +9,10 @@ pub mod audit;
 pub mod case;
 pub mod fictional;
 pub mod record;
+pub mod review;
 pub mod sensitive;
 pub mod time;
+pub mod travel;
 
 pub use account::{Lang, Role, UserId, Username, UsernameError};
 pub use audit::{Action, AuditEvent, NewAuditEvent};

@@ -209,6 +209,31 @@ impl Index {
         scored.truncate(opts.top);
         Ok(scored)
     }
+
+    /// Scores one request against one indexed case, without blocking (the caller chose the
+    /// pair: a new case against the requests already filed), with the same prior and
+    /// weights as [`Index::search`]. `None` if the case is not indexed or the request is
+    /// invalid.
+    pub fn score_pair(&self, req: &TracingRequest, case_id: &str) -> Option<MatchRecord> {
+        if !req.validate().is_empty() {
+            return None;
+        }
+        let case = self.get(case_id)?;
+        let rec = PRecord::from_request(req);
+        let crec = PRecord::from_case(case);
+        let prior = model::prior_log2_odds(self.params.match_rate, self.len());
+        let w = &self.weights;
+        let g = compare::compare(&rec, &crec, &|l| w.child_score(l));
+        let s = model::score(&g, w, &self.tf, prior);
+        Some(MatchRecord {
+            request: req.id.clone(),
+            case: case.id.clone(),
+            child: g.child.map(|c| c as usize),
+            probability: s.probability,
+            match_weight: s.match_weight,
+            explain: s.explain,
+        })
+    }
 }
 
 /// Sorts matches best first (ties by case id, so output is deterministic).

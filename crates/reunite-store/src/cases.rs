@@ -813,6 +813,35 @@ impl Store {
         Ok(handle.index.read().await.len())
     }
 
+    /// Cases changed after `since` (by `change_seq`), at most `limit`, opened, each with
+    /// its `change_seq` (for the matcher's index, which catches up like the search index).
+    pub(crate) async fn cases_changed_since(
+        &self,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<(Case, i64)>, StoreError> {
+        let q = self.backend.sql(&format!(
+            "{SELECT_CASE} WHERE c.change_seq > $1 ORDER BY c.change_seq LIMIT $2"
+        ));
+        let rows = sqlx::query(&q)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let raws = rows
+            .iter()
+            .map(raw_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let keys = Arc::clone(&self.keys);
+        tokio::task::spawn_blocking(move || {
+            raws.iter()
+                .map(|raw| Ok((open_raw(&keys, raw)?.case, raw.change_seq)))
+                .collect::<Result<Vec<_>, StoreError>>()
+        })
+        .await
+        .map_err(|_| StoreError::Corrupt("index task"))?
+    }
+
     /// Starts building the search index in the background (call at server start so the
     /// first search does not wait).
     pub fn warm_case_index(&self) {

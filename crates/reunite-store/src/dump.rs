@@ -18,6 +18,7 @@ enum Kind {
     Int,
     Blob,
     OptBlob,
+    OptInt,
 }
 
 /// Tables in restore order (parents before children), with their columns.
@@ -100,6 +101,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("status", Kind::Text),
             ("created_at", Kind::Int),
             ("last_activity", Kind::Int),
+            ("matched_at", Kind::OptInt),
         ],
     ),
     (
@@ -125,6 +127,115 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Kind::Int),
             ("updated_at", Kind::Int),
             ("version", Kind::Int),
+        ],
+    ),
+    (
+        "match_candidates",
+        &[
+            ("id", Kind::Text),
+            ("request_id", Kind::Text),
+            ("case_id", Kind::Text),
+            ("key_id", Kind::Text),
+            ("detail_enc", Kind::Blob),
+            ("excerpt_enc", Kind::OptBlob),
+            ("state", Kind::Text),
+            ("verified_by", Kind::OptText),
+            ("approved_by", Kind::OptText),
+            ("consent_by", Kind::OptText),
+            ("created_at", Kind::Int),
+            ("updated_at", Kind::Int),
+        ],
+    ),
+    (
+        "match_steps",
+        &[
+            ("candidate_id", Kind::Text),
+            ("seq", Kind::Int),
+            ("step", Kind::Text),
+            ("from_state", Kind::Text),
+            ("to_state", Kind::Text),
+            ("actor", Kind::Text),
+            ("at", Kind::Int),
+            ("note_enc", Kind::OptBlob),
+        ],
+    ),
+    (
+        "members",
+        &[("user_id", Kind::Text), ("case_id", Kind::Text)],
+    ),
+    (
+        "member_messages",
+        &[
+            ("id", Kind::Text),
+            ("case_id", Kind::Text),
+            ("key_id", Kind::Text),
+            ("direction", Kind::Text),
+            ("body_enc", Kind::Blob),
+            ("created_at", Kind::Int),
+        ],
+    ),
+    // Travel safety (issue 8).
+    (
+        "trips",
+        &[
+            ("id", Kind::Text),
+            ("case_id", Kind::Text),
+            ("key_id", Kind::Text),
+            ("plan_enc", Kind::Blob),
+            ("places_enc", Kind::OptBlob),
+            ("code_lookup", Kind::Blob),
+            ("pin_phc", Kind::Text),
+            ("duress_phc", Kind::Text),
+            ("schedule", Kind::Text),
+            ("status", Kind::Text),
+            ("briefing_lang", Kind::Text),
+            ("briefing_hash", Kind::Text),
+            ("briefed_at", Kind::Int),
+            ("activated_at", Kind::Int),
+            ("returned_at", Kind::Int),
+            ("purged_at", Kind::Int),
+            ("next_due_at", Kind::Int),
+            ("stage_sent", Kind::Int),
+            ("last_checkin_at", Kind::Int),
+            ("wrong_pins", Kind::Int),
+            ("last_attempt_at", Kind::Int),
+            ("created_at", Kind::Int),
+            ("updated_at", Kind::Int),
+        ],
+    ),
+    (
+        "trip_checkins",
+        &[
+            ("id", Kind::Text),
+            ("trip_id", Kind::Text),
+            ("kind", Kind::Text),
+            ("at", Kind::Int),
+            ("city_enc", Kind::OptBlob),
+        ],
+    ),
+    (
+        "trip_alerts",
+        &[
+            ("id", Kind::Text),
+            ("trip_id", Kind::Text),
+            ("stage", Kind::Int),
+            ("deadline_at", Kind::Int),
+            ("raised_at", Kind::Int),
+            ("acked_at", Kind::Int),
+            ("acked_by", Kind::Text),
+            ("ack_note_enc", Kind::OptBlob),
+        ],
+    ),
+    (
+        "trip_outbox",
+        &[
+            ("id", Kind::Text),
+            ("alert_id", Kind::Text),
+            ("target", Kind::Text),
+            ("created_at", Kind::Int),
+            ("next_try_at", Kind::Int),
+            ("sent_at", Kind::Int),
+            ("attempts", Kind::Int),
         ],
     ),
 ];
@@ -157,6 +268,8 @@ fn order_column(table: &str) -> &'static str {
         "audit_events" => "seq",
         "settings" => "key",
         "case_versions" => "case_id, version",
+        "match_steps" => "candidate_id, seq",
+        "members" => "user_id",
         _ => "id",
     }
 }
@@ -197,6 +310,9 @@ impl Store {
                         Kind::OptBlob => r
                             .try_get::<Option<Vec<u8>>, _>(*name)?
                             .map_or(Value::Null, |b| Value::String(B64.encode(b))),
+                        Kind::OptInt => r
+                            .try_get::<Option<i64>, _>(*name)?
+                            .map_or(Value::Null, Value::from),
                     };
                     obj.insert((*name).to_string(), v);
                 }
@@ -296,6 +412,10 @@ impl Store {
                     Kind::OptBlob => match val.as_str() {
                         Some(s) => query.bind(Some(B64.decode(s).map_err(|_| missing())?)),
                         None => query.bind(None::<Vec<u8>>),
+                    },
+                    Kind::OptInt => match val {
+                        Value::Null => query.bind(None::<i64>),
+                        v => query.bind(Some(v.as_i64().ok_or_else(missing)?)),
                     },
                 };
             }

@@ -32,8 +32,8 @@ pub const FROM_SEEKER: &str = "seeker";
 /// The storage handle of the public side. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct IntakeStore {
-    pool: AnyPool,
-    backend: Backend,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
     write_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -109,7 +109,7 @@ impl IntakeStore {
         self.pool.close().await;
     }
 
-    async fn begin_write(
+    pub(crate) async fn begin_write(
         &self,
     ) -> Result<(WriteGuard, sqlx::Transaction<'static, sqlx::Any>), StoreError> {
         let guard = match self.backend {
@@ -208,19 +208,30 @@ impl IntakeStore {
     /// been quiet since before `cutoff` (unmatched requests, codes no one used), with its
     /// messages. Returns how many requests were deleted.
     pub async fn purge_expired(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        // Expired: not kept, quiet since the cutoff, and no match still alive (one the
+        // office rejected, she declined, either side withdrew or the office closed does not
+        // count). Its dead candidates and their steps go with it.
+        const EXPIRED: &str = "SELECT id FROM intake_requests WHERE status <> $1 \
+             AND last_activity < $2 AND NOT EXISTS (SELECT 1 FROM match_candidates c \
+             WHERE c.request_id = intake_requests.id \
+             AND c.state NOT IN ('rejected', 'declined', 'withdrawn', 'closed'))";
         let (_g, mut tx) = self.begin_write().await?;
-        let q = self.backend.sql(
-            "DELETE FROM intake_messages WHERE request_id IN (SELECT id FROM intake_requests \
-             WHERE status <> $1 AND last_activity < $2)",
-        );
-        sqlx::query(&q)
-            .bind(STATUS_KEPT)
-            .bind(cutoff.millis())
-            .execute(&mut *tx)
-            .await?;
-        let q = self
-            .backend
-            .sql("DELETE FROM intake_requests WHERE status <> $1 AND last_activity < $2");
+        for q in [
+            "DELETE FROM match_steps WHERE candidate_id IN (SELECT id FROM match_candidates \
+             WHERE request_id IN (EXPIRED))",
+            "DELETE FROM match_candidates WHERE request_id IN (EXPIRED)",
+            "DELETE FROM intake_messages WHERE request_id IN (EXPIRED)",
+        ] {
+            let q = self.backend.sql(&q.replace("EXPIRED", EXPIRED));
+            sqlx::query(&q)
+                .bind(STATUS_KEPT)
+                .bind(cutoff.millis())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let q = self.backend.sql(&format!(
+            "DELETE FROM intake_requests WHERE id IN ({EXPIRED})"
+        ));
         let n = sqlx::query(&q)
             .bind(STATUS_KEPT)
             .bind(cutoff.millis())

@@ -196,7 +196,7 @@ impl Store {
         Ok(keys_text(&pk, &lookup, &reply))
     }
 
-    async fn office_secret_key(&self) -> Result<OfficeSecretKey, StoreError> {
+    pub(crate) async fn office_secret_key(&self) -> Result<OfficeSecretKey, StoreError> {
         let key_id = self.required_setting(S_SK_KEY).await?;
         let dk = self.data_key(&key_id).await?;
         let sealed = B64

@@ -19,11 +19,15 @@ mod dump;
 pub mod intake;
 mod intake_office;
 mod keys;
+mod matching;
 mod migrate;
+mod mirror_sync;
 pub mod postgres;
+mod review;
 mod rotate;
 mod sessions;
 pub mod sqlite;
+pub mod travel;
 mod users;
 
 pub use audit::{AuditPage, ChainBreak, VerifyReport};
@@ -34,8 +38,17 @@ pub use dump::{DumpStats, NOT_DUMPED, dumped_tables};
 pub use intake::{IntakeKeys, IntakeStore, NewIntake, StoredMessage};
 pub use intake_office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, seal_reply};
 pub use keys::SystemKey;
+pub use matching::{MatchRun, MatchSettings, RequestPayload};
+pub use mirror_sync::SyncReport;
+pub use review::{
+    Candidate, CandidateSummary, FROM_MEMBER, FROM_OFFICE, MemberMessage, StepRecord,
+};
 pub use rotate::RotationReport;
 pub use sessions::{Session, SessionStage};
+pub use travel::{
+    AlertView, BoardRow, CheckinKind, CheckinTarget, CheckinView, Delivery, EscalationReport,
+    NewTrip, OutboxItem, TripContact, TripDetail, TripMeta, TripPlaces, TripPlan, TripStatus,
+};
 pub use users::{NewUser, User, UserSummary};
 
 use reunite_crypto::{CryptoError, KeyRing};
@@ -114,6 +127,9 @@ pub enum StoreError {
     /// Stored data that cannot be what we wrote.
     #[error("corrupt data: {0}")]
     Corrupt(&'static str),
+    /// The review rules refuse the step (nothing was changed).
+    #[error("refused: {0}")]
+    Refused(reunite_domain::review::Refusal),
     /// A dump file that cannot be read back.
     #[error("line {line}: {message}")]
     Dump {
@@ -138,6 +154,8 @@ pub struct Store {
     write_gate: Arc<tokio::sync::Mutex<()>>,
     /// The in-memory case search index of this process (see `case_index`).
     case_index: Arc<cases::IndexHandle>,
+    /// The in-memory matching index of this process (see `matching`).
+    match_index: Arc<matching::MatchHandle>,
 }
 
 /// Options for opening a store.
@@ -182,6 +200,7 @@ impl Store {
             keys: Arc::new(keys::KeyCache::new(ring)),
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
             case_index: Arc::default(),
+            match_index: Arc::default(),
         };
         Ok(store)
     }

@@ -29,6 +29,18 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_dna.sql"),
         include_str!("../migrations/postgres/0004_dna.sql"),
     ),
+    (
+        5,
+        "review",
+        include_str!("../migrations/sqlite/0005_review.sql"),
+        include_str!("../migrations/postgres/0005_review.sql"),
+    ),
+    (
+        6,
+        "travel",
+        include_str!("../migrations/sqlite/0006_travel.sql"),
+        include_str!("../migrations/postgres/0006_travel.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -99,21 +99,86 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<UserId, StoreError> {
+        let (_g, mut tx) = self.begin_write().await?;
+        let id = self.create_user_in(&mut tx, new, actor, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates a member account (a mother's) bound to her case, in one transaction with
+    /// both audit events: a case has at most one member account.
+    pub async fn create_member(
+        &self,
+        new: &NewUser,
+        case_id: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<UserId, StoreError> {
+        if new.role != reunite_domain::Role::Member {
+            return Err(StoreError::Conflict("not a member account"));
+        }
+        if self.case_meta(case_id).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let subject = self.pseudonym("case", case_id).await?;
+        let (_g, mut tx) = self.begin_write().await?;
+        let q = self
+            .backend
+            .sql("SELECT COUNT(*) FROM members WHERE case_id = $1");
+        let n: i64 = sqlx::query_scalar(&q)
+            .bind(case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if n > 0 {
+            return Err(StoreError::Conflict(
+                "the case already has a member account",
+            ));
+        }
+        let id = self.create_user_in(&mut tx, new, actor, now).await?;
+        let q = self
+            .backend
+            .sql("INSERT INTO members (user_id, case_id) VALUES ($1, $2)");
+        sqlx::query(&q)
+            .bind(&id.0)
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        self.append_audit_in(
+            &mut tx,
+            &NewAuditEvent {
+                actor: actor.to_string(),
+                action: reunite_domain::Action::AccountChange,
+                subject,
+                detail: "member.bind".into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn create_user_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        new: &NewUser,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<UserId, StoreError> {
         let index = self.username_index(&new.username).await?;
         let id = crate::new_id("u");
-        let (_g, mut tx) = self.begin_write().await?;
         let exists: i64 = sqlx::query_scalar(
             &self
                 .backend
                 .sql("SELECT COUNT(*) FROM users WHERE username_index = $1"),
         )
         .bind(&index)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         if exists > 0 {
             return Err(StoreError::Conflict("username taken"));
         }
-        let (key_id, key) = self.new_data_key(&mut tx, "users", now).await?;
+        let (key_id, key) = self.new_data_key(tx, "users", now).await?;
         let name_enc = reunite_crypto::seal_field(
             &key,
             &key_id,
@@ -136,11 +201,11 @@ impl Store {
             .bind(lang_str(new.lang))
             .bind(0i64)
             .bind(now.millis())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let subject = self.pseudonym("user", &id).await?;
         self.append_audit_in(
-            &mut tx,
+            tx,
             &NewAuditEvent {
                 actor: actor.to_string(),
                 action: reunite_domain::Action::AccountCreate,
@@ -150,7 +215,6 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(UserId(id))
     }
 

@@ -17,7 +17,7 @@ use reunite_store::{NewUser, StoreError};
 use serde::Deserialize;
 
 fn roles(t: Tr) -> Vec<(&'static str, &'static str)> {
-    Role::ALL
+    Role::STAFF
         .iter()
         .map(|r| (r.as_str(), t.role(r.as_str())))
         .collect()
@@ -115,7 +115,12 @@ pub(crate) async fn create_user(
             return users_page(&state, &staff, Some(t.s(key)), form.username).await;
         }
     };
-    let Ok(role) = form.role.parse::<Role>() else {
+    let Some(role) = form
+        .role
+        .parse::<Role>()
+        .ok()
+        .filter(|r| *r != Role::Member)
+    else {
         return users_page(&state, &staff, Some(t.s("error.role")), form.username).await;
     };
     let password = reunite_crypto::random_password();
@@ -185,7 +190,14 @@ pub(crate) async fn update_user(
     }
     let t = staff.t();
     let lang = staff.lang();
-    let Ok(role) = form.role.parse::<Role>() else {
+    // Member accounts are made for a case by its caseworker; no staff account becomes one
+    // and no member account becomes staff here.
+    let Some(role) = form
+        .role
+        .parse::<Role>()
+        .ok()
+        .filter(|r| *r != Role::Member)
+    else {
         return users_page(&state, &staff, Some(t.s("error.role")), String::new()).await;
     };
     let target = UserId(id);
@@ -198,6 +210,12 @@ pub(crate) async fn update_user(
         )
         .await;
     }
+    // A member account stays a member account (only disabling it is an admin's to do).
+    let role = match state.store().user_by_id(&target).await {
+        Ok(Some(u)) if u.role == Role::Member => Role::Member,
+        Ok(_) => role,
+        Err(e) => return Err(WebError::internal(lang, e)),
+    };
     let actor = staff.actor(&state).await?;
     match state
         .store()

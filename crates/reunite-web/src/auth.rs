@@ -228,6 +228,8 @@ impl FromRequestParts<OfficeState> for Staff {
         state: &OfficeState,
     ) -> Result<Self, Self::Rejection> {
         match load_session(state, &parts.headers).await {
+            // A member (a mother) is never staff: every office page sends her to her own.
+            Ok(Some((user, _, _))) if user.role == Role::Member => Err(see_other("/member")),
             Ok(Some((user, session, token_hash))) if session.stage == SessionStage::Full => {
                 Ok(Staff {
                     user,
@@ -249,6 +251,51 @@ impl FromRequestParts<OfficeState> for Staff {
                 }
                 Err(r)
             }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// A signed-in mother (a member account) on her own pages. Staff are sent to the office;
+/// nobody else gets here.
+#[derive(Debug)]
+pub(crate) struct MemberUser {
+    pub user: User,
+    pub session: Session,
+}
+
+impl MemberUser {
+    pub fn t(&self) -> Tr {
+        Tr::new(self.user.lang)
+    }
+    pub fn lang(&self) -> Lang {
+        self.user.lang
+    }
+    pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
+        if reunite_crypto::ct_eq(token.as_bytes(), self.session.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(WebError::Csrf(self.lang()))
+        }
+    }
+}
+
+impl FromRequestParts<OfficeState> for MemberUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &OfficeState,
+    ) -> Result<Self, Self::Rejection> {
+        match load_session(state, &parts.headers).await {
+            Ok(Some((user, session, _)))
+                if user.role == Role::Member && session.stage == SessionStage::Full =>
+            {
+                Ok(MemberUser { user, session })
+            }
+            Ok(Some((user, _, _))) if user.role == Role::Member => Err(see_other("/office/setup")),
+            Ok(Some(_)) => Err(see_other("/office")),
+            Ok(None) => Err(see_other("/office/login")),
             Err(e) => Err(e.into_response()),
         }
     }
@@ -422,6 +469,9 @@ pub(crate) async fn login(
         } else {
             SessionStage::Full
         }
+    } else if user.role == Role::Member && !user.must_change_password {
+        // For a mother the second factor is optional: her passphrase is enough.
+        SessionStage::Full
     } else {
         SessionStage::Setup
     };
@@ -474,10 +524,10 @@ pub(crate) async fn login(
         )
         .await
         .map_err(|e| WebError::internal(lang, e))?;
-    let to = if stage == SessionStage::Full {
-        "/office"
-    } else {
-        "/office/setup"
+    let to = match (stage, user.role) {
+        (SessionStage::Full, Role::Member) => "/member",
+        (SessionStage::Full, _) => "/office",
+        _ => "/office/setup",
     };
     let mut r = see_other(to);
     r.headers_mut()
@@ -678,8 +728,9 @@ pub(crate) async fn setup_password(
         .set_password(&s.user.id, &phc, false, Some(&actor), state.now())
         .await
         .map_err(|e| WebError::internal(t.lang, e))?;
-    // A user who already had a second factor (a password reset) is done now.
-    if s.user.totp_secret.is_some() {
+    // A user who already had a second factor (a password reset) is done now, and so is a
+    // member, for whom it is optional.
+    if s.user.totp_secret.is_some() || s.user.role == Role::Member {
         return promote_session(&state, &s, t.lang).await;
     }
     Ok(see_other("/office/setup"))
@@ -748,7 +799,11 @@ async fn promote_session(
         )
         .await
         .map_err(|e| WebError::internal(lang, e))?;
-    let mut r = see_other("/office");
+    let mut r = see_other(if s.user.role == Role::Member {
+        "/member"
+    } else {
+        "/office"
+    });
     r.headers_mut()
         .insert(header::SET_COOKIE, set_cookie(&token));
     Ok(r)

@@ -155,7 +155,11 @@ fn actor(staff: &Staff) -> CaseActor {
 
 /// Who may open this case: its caseworker, or an admin. Decided from what the store keeps
 /// in clear, before anything is read.
-async fn may_open(state: &OfficeState, staff: &Staff, id: &str) -> Result<CaseMeta, WebError> {
+pub(crate) async fn may_open(
+    state: &OfficeState,
+    staff: &Staff,
+    id: &str,
+) -> Result<CaseMeta, WebError> {
     let lang = staff.lang();
     staff.require_role(&[Role::Caseworker, Role::Admin])?;
     let meta = state
@@ -172,7 +176,7 @@ async fn may_open(state: &OfficeState, staff: &Staff, id: &str) -> Result<CaseMe
 }
 
 /// Staff names by account id, for showing who a case is assigned to and who changed it.
-async fn staff_names(
+pub(crate) async fn staff_names(
     state: &OfficeState,
     lang: reunite_domain::Lang,
 ) -> Result<HashMap<String, String>, WebError> {
@@ -1290,6 +1294,7 @@ pub(crate) async fn create(
         .create_case(&case, status, assigned, &actor(&staff), state.now())
         .await
         .map_err(|e| WebError::internal(lang, e))?;
+    state.match_cases_soon();
     Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
 }
 
@@ -1376,7 +1381,10 @@ pub(crate) async fn save(
         .update_case(&case, status, version, &actor(&staff), state.now())
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response()),
+        Ok(_) => {
+            state.match_cases_soon();
+            Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
+        }
         Err(StoreError::Conflict(_)) => Ok(page(
             form_from_fields(t, &f, ""),
             vec![t.s("case.conflict").to_string()],

@@ -279,7 +279,7 @@ async fn landing(State(state): State<IntakeState>) -> Response {
     )
 }
 
-async fn stylesheet() -> Response {
+pub(crate) async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         include_str!("../static/public.css"),
@@ -287,7 +287,7 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-async fn script() -> Response {
+pub(crate) async fn script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         include_str!("../static/public.js"),

@@ -19,9 +19,14 @@ pub mod intake;
 mod intake_form;
 mod intake_office;
 pub mod intake_words;
+mod member;
 mod pages;
 mod ratelimit;
+mod review;
 mod totp;
+pub mod travel;
+pub mod travel_checkin;
+pub mod travel_notify;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -57,6 +62,10 @@ pub struct WebConfig {
     pub login_refill_ms: i64,
     /// Name shown in authenticator apps.
     pub totp_issuer: String,
+    /// What the matcher proposes to the review queue.
+    pub matching: reunite_store::MatchSettings,
+    /// The travellers' check-in page (travel safety).
+    pub checkin: travel_checkin::CheckinConfig,
 }
 
 impl Default for WebConfig {
@@ -71,6 +80,8 @@ impl Default for WebConfig {
             login_burst: 10,
             login_refill_ms: 6_000,
             totp_issuer: "Notes".into(),
+            matching: reunite_store::MatchSettings::default(),
+            checkin: travel_checkin::CheckinConfig::default(),
         }
     }
 }
@@ -87,18 +98,21 @@ struct Inner {
     clock: Arc<dyn Clock>,
     cfg: WebConfig,
     login_limiter: RateLimiter,
+    checkin_limiter: RateLimiter,
 }
 
 impl OfficeState {
     /// A state over a store.
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: WebConfig) -> Self {
         let login_limiter = RateLimiter::new(cfg.login_burst, cfg.login_refill_ms);
+        let checkin_limiter = RateLimiter::new(cfg.checkin.burst, cfg.checkin.refill_ms);
         Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 cfg,
                 login_limiter,
+                checkin_limiter,
             }),
         }
     }
@@ -111,6 +125,28 @@ impl OfficeState {
     }
     pub(crate) fn cfg(&self) -> &WebConfig {
         &self.inner.cfg
+    }
+    pub(crate) fn checkin_limiter(&self) -> &RateLimiter {
+        &self.inner.checkin_limiter
+    }
+
+    /// Matches a new or edited case (and whatever else changed) against the requests
+    /// already filed, in the background (the caseworker does not wait; the review queue
+    /// shows what it finds).
+    pub(crate) fn match_cases_soon(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let settings = state.cfg().matching;
+            match state
+                .store()
+                .match_changed_cases(settings, state.now())
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(proposed = n, "case matched"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "matching a case failed"),
+            }
+        });
     }
 }
 
@@ -139,6 +175,10 @@ pub fn router(state: OfficeState) -> Router {
         .merge(cases::routes())
         .merge(dna::routes())
         .merge(intake_office::routes())
+        .merge(review::routes())
+        .merge(member::routes())
+        .merge(travel::routes())
+        .merge(travel_checkin::routes(&state.cfg().checkin))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(headers::log_requests))
         .layer(axum::middleware::from_fn(headers::reject_cross_site))

@@ -6,7 +6,7 @@
 mod common;
 mod intake_support;
 
-use common::browser;
+use common::browser::{self, files_mentioning, history_urls};
 use fantoccini::Locator;
 use reunite_domain::Clock;
 
@@ -68,44 +68,6 @@ async fn assert_exit_first(b: &fantoccini::Client) {
         .await
         .unwrap();
     assert_eq!(first.attr("id").await.unwrap().as_deref(), Some("exit"));
-}
-
-fn history_urls(profile: &std::path::Path) -> Vec<String> {
-    let db = profile.join("Default").join("History");
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys\nfor (u,) in sqlite3.connect(sys.argv[1]).execute('select url from urls'): print(u)",
-            db.to_str().unwrap(),
-        ])
-        .output()
-        .expect("python3 reads the History database");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-fn files_mentioning(dir: &std::path::Path, needle: &str, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files_mentioning(&p, needle, out);
-        } else if let Ok(bytes) = std::fs::read(&p)
-            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-        {
-            out.push(p);
-        }
-    }
 }
 
 #[tokio::test]

@@ -6,32 +6,20 @@ mod common;
 #[path = "intake_support.rs"]
 mod support;
 
-use common::{Client, FAST, TestApp};
+use common::{Client, TestApp};
 use reunite_domain::{Clock, Lang, Role};
-use reunite_web::{OfficeState, WebConfig};
 
 const PASSWORD: &str = common::STAFF_PASSWORD;
 
 /// The office app over the public app's database and clock.
 async fn office_over(public: &support::PublicApp, reauth_secs: i64) -> TestApp {
-    let config = WebConfig {
-        password_policy: FAST,
+    common::office_app(
+        public.office.clone(),
+        public.clock.clone(),
+        public.dir.clone(),
         reauth_secs,
-        ..WebConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = OfficeState::new(public.office.clone(), public.clock.clone(), config.clone());
-    tokio::spawn(async move {
-        reunite_web::serve(listener, state).await.unwrap();
-    });
-    TestApp {
-        base: format!("http://{addr}"),
-        store: public.office.clone(),
-        clock: public.clock.clone(),
-        dir: public.dir.clone(),
-        config,
-    }
+    )
+    .await
 }
 
 /// Creates an account (password set, TOTP enrolled), signs it in; returns the client and

@@ -43,6 +43,22 @@ pub struct Config {
     /// Days after which unmatched tracing requests and unused codes are deleted.
     #[serde(default = "default_retention")]
     pub intake_retention_days: i64,
+    /// Least matcher probability proposed to the review queue.
+    #[serde(default = "default_match_threshold")]
+    pub match_threshold: f64,
+    /// Seconds between two runs of the matcher over new tracing requests.
+    #[serde(default = "default_match_interval")]
+    pub match_interval_secs: u64,
+    /// Travel safety (`[travel]`, see `cmd/travel.rs`).
+    #[serde(default)]
+    pub travel: crate::cmd::travel::TravelConfig,
+}
+
+fn default_match_threshold() -> f64 {
+    0.5
+}
+fn default_match_interval() -> u64 {
+    10
 }
 
 fn default_prefix() -> String {
@@ -77,6 +93,9 @@ impl Default for Config {
             public_prefix: default_prefix(),
             public_exit_url: default_exit(),
             intake_retention_days: default_retention(),
+            match_threshold: default_match_threshold(),
+            match_interval_secs: default_match_interval(),
+            travel: Default::default(),
         }
     }
 }
@@ -156,6 +175,27 @@ impl DataDir {
                 format!("REUNITE_INTAKE_RETENTION_DAYS must be a number of days, not {v:?}")
             })?;
         }
+        if let Ok(v) = std::env::var("REUNITE_MATCH_THRESHOLD") {
+            c.match_threshold = v
+                .parse()
+                .ok()
+                .filter(|p: &f64| (0.0..=1.0).contains(p))
+                .with_context(|| {
+                    format!("REUNITE_MATCH_THRESHOLD must be a probability from 0 to 1, not {v:?}")
+                })?;
+        }
+        if let Ok(v) = std::env::var("REUNITE_MATCH_INTERVAL_SECS") {
+            c.match_interval_secs = v.parse().ok().filter(|s| *s > 0).with_context(|| {
+                format!("REUNITE_MATCH_INTERVAL_SECS must be a number of seconds, not {v:?}")
+            })?;
+        }
+        if !(0.0..=1.0).contains(&c.match_threshold) {
+            bail!(
+                "match_threshold must be a probability from 0 to 1, not {}",
+                c.match_threshold
+            );
+        }
+        c.travel.apply_env()?;
         Ok(())
     }
 

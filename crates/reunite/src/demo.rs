@@ -1,7 +1,7 @@
 //! Demo data: obviously fictional records so a new installation can be tried out.
 
 use anyhow::Result;
-use reunite_domain::{CaseStatus, Clock, Lang, Role, Username};
+use reunite_domain::{CaseStatus, Clock, Lang, Relation, Role, TracingRequest, Username};
 use reunite_store::{CaseActor, NewUser, Store};
 
 /// Fictional staff accounts (they cannot sign in: their passwords are random and unknown).
@@ -63,12 +63,99 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<()> {
             .create_case(&case, status, assigned, &CaseActor::Demo, clock.now())
             .await?;
     }
+    file_demo_requests(store, clock).await
+}
+
+/// How many fictional tracing requests the demo files (every one for a demo case).
+pub const DEMO_REQUESTS: u64 = 12;
+
+/// Files fictional tracing requests the way the public side does (sealed to the office's
+/// key, under a random code nobody will use), each written by the "child" of a demo case
+/// with part of what the case holds, and runs the matcher once so the review queue shows
+/// its proposals.
+async fn file_demo_requests(store: &Store, clock: &dyn Clock) -> Result<()> {
+    store.ensure_intake_keys(clock.now()).await?;
+    let keys = store.intake_keys().await?;
+    for i in 1..=DEMO_REQUESTS {
+        let case = reunite_domain::fictional::case(SEED, i * 7 + 1, "demo-");
+        let Some(child) = case.children.first() else {
+            continue;
+        };
+        let mut sought = case.mother.clone();
+        sought.names.truncate(1);
+        sought.birthplace = None;
+        let request = TracingRequest {
+            id: format!("demo-request-{i}"),
+            sought,
+            seeker: child.person(),
+            relation: Some(Relation::Child),
+            father: None,
+            separation: case.separation.clone(),
+            residence_cn: case.residence_cn.clone(),
+        };
+        let payload = reunite_store::RequestPayload {
+            v: 1,
+            lang: "zh".into(),
+            request,
+            note: String::new(),
+        };
+        let code = reunite_crypto::TracingCode::generate();
+        let reply_key = keys.peppers.reply_key(&code);
+        store
+            .intake()
+            .submit(
+                &reunite_store::NewIntake {
+                    code_lookup: keys.peppers.code_lookup(&code),
+                    sealed_request: reunite_crypto::seal(
+                        &keys.office,
+                        &serde_json::to_vec(&payload)?,
+                    ),
+                    sealed_reply_key: reunite_crypto::seal(
+                        &keys.office,
+                        reply_key.to_text().as_bytes(),
+                    ),
+                },
+                clock.now(),
+            )
+            .await?;
+    }
+    store
+        .match_new_requests(Default::default(), 100, clock.now())
+        .await?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn demo_requests_are_proposed_for_their_cases() {
+        let dir = std::env::temp_dir().join(format!("reunite-demo-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(
+            reunite_store::OpenOptions::new(reunite_store::sqlite::url_for_path(&dir.join("d.db"))),
+            reunite_crypto::KeyRing::new(reunite_crypto::MasterKey::generate(), vec![]),
+        )
+        .await
+        .unwrap();
+        let clock = crate::SystemClock;
+        store.ensure_system_keys(clock.now()).await.unwrap();
+        load(&store, &clock).await.unwrap();
+        let proposed = store.list_candidates(None, 1000).await.unwrap();
+        // Each request names part of its own case: the matcher finds most of them.
+        let right = (1..=DEMO_REQUESTS)
+            .filter(|i| {
+                let want = format!("demo-{:04}", i * 7 + 1);
+                proposed.iter().any(|c| c.case_id == want)
+            })
+            .count();
+        assert!(
+            right as u64 >= DEMO_REQUESTS * 3 / 4,
+            "{right} of {DEMO_REQUESTS}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn demo_cases_are_valid_and_marked_as_demo() {

@@ -55,6 +55,9 @@ enum Command {
     /// DNA kinship: likelihood ratios and search.
     #[command(subcommand)]
     Kinship(cmd::kinship::KinshipCmd),
+    /// Public intake: syncing with mirrors that keep their own database.
+    #[command(subcommand)]
+    Intake(cmd::intake::IntakeCmd),
 }
 
 /// The real clock.
@@ -130,6 +133,7 @@ fn main() -> std::process::ExitCode {
                     Command::Restore(a) => cmd::ops::restore(a).await,
                     Command::Import(c) => cmd::cases::import(c).await,
                     Command::Export(c) => cmd::cases::export(c).await,
+                    Command::Intake(c) => cmd::intake::run(c).await,
                     Command::Names(_)
                     | Command::Kinship(_)
                     | Command::Link(_)

@@ -207,6 +207,35 @@ fn clear_errors_for_bad_input() {
     assert!(e.contains("reunite.toml is not valid configuration"), "{e}");
 }
 
+/// `reunite intake sync` against a mirror with its own (empty) SQLite file, twice (the
+/// second run moves nothing), and a mirror URL that is not one.
+#[test]
+fn intake_sync_with_a_mirror_file() {
+    let dir = tmp("sync");
+    let d = dir.to_str().unwrap();
+    ok(&["init", "--data", d]);
+    let mirror = dir.join("mirror.db");
+    let url = format!("sqlite://{}", mirror.display());
+    for _ in 0..2 {
+        let o = run(&["intake", "sync", "--data", d, "--mirror", &url]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("mirror 1: 0 requests in, 0 out; 0 messages in, 0 out; 0 expired removed"),
+            "{err}"
+        );
+    }
+    assert!(
+        mirror.exists(),
+        "the mirror's database was created and migrated"
+    );
+    let e = fails(&["intake", "sync", "--data", d, "--mirror", "/not/a/url"]);
+    assert!(
+        e.contains("mirror 1 must be a sqlite: or postgres: URL"),
+        "{e}"
+    );
+}
+
 /// The README's first command: `reunite demo` starts, prints where and how to sign in, and
 /// serves.
 #[test]

@@ -106,3 +106,43 @@ pub async fn start(javascript: bool) -> Browser {
     }
     panic!("could not connect to chromedriver: {last_err:?}");
 }
+
+/// The URLs in the profile's History database (read with python3's sqlite3).
+pub fn history_urls(profile: &std::path::Path) -> Vec<String> {
+    let db = profile.join("Default").join("History");
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys\nfor (u,) in sqlite3.connect(sys.argv[1]).execute('select url from urls'): print(u)",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .expect("python3 reads the History database");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Files under `dir` whose bytes contain `needle`.
+pub fn files_mentioning(dir: &std::path::Path, needle: &str, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_mentioning(&p, needle, out);
+        } else if let Ok(bytes) = std::fs::read(&p)
+            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        {
+            out.push(p);
+        }
+    }
+}

@@ -97,6 +97,33 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut WebConfig)) -> TestApp {
     }
 }
 
+/// An office app over an existing store and clock (the public side's database, say).
+pub async fn office_app(
+    store: Store,
+    clock: Arc<ManualClock>,
+    dir: PathBuf,
+    reauth_secs: i64,
+) -> TestApp {
+    let config = WebConfig {
+        password_policy: FAST,
+        reauth_secs,
+        ..WebConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = OfficeState::new(store.clone(), clock.clone(), config.clone());
+    tokio::spawn(async move {
+        reunite_web::serve(listener, state).await.unwrap();
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        clock,
+        dir,
+        config,
+    }
+}
+
 /// A browser-like client: keeps the session cookie, never follows redirects by itself.
 pub struct Client {
     pub http: reqwest::Client,

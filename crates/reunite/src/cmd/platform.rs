@@ -188,6 +188,42 @@ fn spawn_intake_retention(store: reunite_store::IntakeStore, clock: Arc<dyn Cloc
     });
 }
 
+/// Opens and matches new tracing requests against every case, every `secs` seconds (the
+/// first run builds the matching index).
+fn spawn_matcher(
+    store: reunite_store::Store,
+    clock: Arc<dyn Clock>,
+    settings: reunite_store::MatchSettings,
+    secs: u64,
+) {
+    tokio::spawn(async move {
+        if let Err(e) = store.refresh_match_index().await {
+            tracing::warn!(error = %e, "matching index failed");
+        }
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs.max(1)));
+        loop {
+            tick.tick().await;
+            // Cases changed elsewhere (an import, another office process) first, then the
+            // requests filed since the last run.
+            match store.match_changed_cases(settings, clock.now()).await {
+                Ok(n) if n > 0 => tracing::info!(proposed = n, "matched changed cases"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "matching changed cases failed"),
+            }
+            match store.match_new_requests(settings, 200, clock.now()).await {
+                Ok(r) if r.requests > 0 => tracing::info!(
+                    requests = r.requests,
+                    proposed = r.proposed,
+                    unreadable = r.unreadable,
+                    "matched new requests"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "matching failed"),
+            }
+        }
+    });
+}
+
 pub async fn serve(args: ServeArgs) -> Result<()> {
     let mut dd = DataDir::load(&args.data)?;
     if let Some(l) = args.listen {
@@ -251,10 +287,16 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
     }
     // Build the case search index now, not at the first search.
     store.warm_case_index();
+    let matching = reunite_store::MatchSettings {
+        threshold: dd.config.match_threshold,
+        ..reunite_store::MatchSettings::default()
+    };
     let cfg = reunite_web::WebConfig {
         title: dd.config.title.clone(),
         tls: dd.config.tls,
         totp_issuer: dd.config.title.clone(),
+        matching,
+        checkin: dd.config.travel.checkin(&dd.config.public_exit_url),
         ..reunite_web::WebConfig::default()
     };
     // Pay for the dummy hash now, not on the first unknown-user sign-in.
@@ -279,6 +321,13 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         clock.clone(),
         dd.config.intake_retention_days,
     );
+    spawn_matcher(
+        store.clone(),
+        clock.clone(),
+        matching,
+        dd.config.match_interval_secs,
+    );
+    crate::cmd::travel::spawn_jobs(store.clone(), clock.clone(), &dd.config.travel);
     let state = reunite_web::OfficeState::new(store, clock, cfg);
     tracing::info!(backend = state_backend(dd), "serving");
     {

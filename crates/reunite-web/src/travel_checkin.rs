@@ -1,0 +1,346 @@
+//! The check-in page (issue 8): a public page that looks like nothing in particular.
+//!
+//! * One configurable path (`/n/` by default) for everything: every step is a POST to it,
+//!   so the history holds that one address; no cookie, no storage, no script needed,
+//!   neutral title and wording ("Notes", "Number", "PIN", "Save"), quick exit first.
+//! * The trip is found by an eight-digit check-in number she learned by heart, kept in the
+//!   database only as a keyed hash; the PIN is checked against both Argon2id hashes (the
+//!   PIN and the duress PIN) on every attempt, and two dummy verifications run when the
+//!   number is unknown, so every attempt costs the same.
+//! * The duress PIN is recorded exactly like a check-in and raises the highest alert in
+//!   the same transaction; the answer is rendered from the language alone, so it is the
+//!   same bytes as a normal check-in, and every attempt is padded to a fixed minimum time.
+//! * Wrong PINs never lock her out: after a few wrong PINs for a trip, only one attempt
+//!   every few minutes is checked at all (the others get the same "not recognised" page
+//!   without being checked), which stops guessing but lets her in after a short wait; a
+//!   per-address rate limit sits in front.
+
+use crate::OfficeState;
+use crate::i18n::Tr;
+use crate::intake::Chrome;
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use reunite_crypto::PasswordCheck;
+use reunite_domain::Lang;
+use reunite_store::CheckinKind;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Settings of the check-in page.
+#[derive(Debug, Clone)]
+pub struct CheckinConfig {
+    /// Where the page lives (`/n/` by default): one neutral address.
+    pub path: String,
+    /// The neutral browser title.
+    pub title: String,
+    /// Where the quick-exit control leads.
+    pub exit_url: String,
+    /// Every check-in attempt takes at least this long (ms), whatever happened.
+    pub floor_ms: u64,
+    /// Attempts allowed in a burst per client address, and ms to earn one more.
+    pub burst: u32,
+    /// See `burst`.
+    pub refill_ms: i64,
+    /// Wrong PINs for a trip after which attempts are spaced out.
+    pub throttle_after: i64,
+    /// Then, one attempt per this many ms is checked.
+    pub throttle_ms: i64,
+}
+
+impl Default for CheckinConfig {
+    fn default() -> Self {
+        Self {
+            path: "/n/".into(),
+            title: "Notes".into(),
+            exit_url: "https://www.baidu.com/".into(),
+            floor_ms: 1500,
+            burst: 10,
+            refill_ms: 60_000,
+            throttle_after: 5,
+            throttle_ms: 5 * 60_000,
+        }
+    }
+}
+
+impl CheckinConfig {
+    /// The path with one leading and one trailing slash.
+    pub fn normalized_path(&self) -> String {
+        let mut p = self.path.trim().to_string();
+        if !p.starts_with('/') {
+            p.insert(0, '/');
+        }
+        if !p.ends_with('/') {
+            p.push('/');
+        }
+        p
+    }
+}
+
+/// Longest city she may type.
+const MAX_CITY: usize = 100;
+
+pub(crate) fn routes(cfg: &CheckinConfig) -> Router<OfficeState> {
+    let p = cfg.normalized_path();
+    Router::new()
+        .route(&p, get(landing).post(step))
+        .route(&format!("{p}p.css"), get(crate::intake::stylesheet))
+        .route(&format!("{p}p.js"), get(crate::intake::script))
+        .route(&format!("{p}icon"), get(icon))
+}
+
+#[derive(Template)]
+#[template(path = "checkin_form.html")]
+struct FormPage {
+    c: Chrome,
+    error: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "checkin_done.html")]
+struct DonePage {
+    c: Chrome,
+}
+
+#[derive(Template)]
+#[template(path = "public_exit.html")]
+struct ExitPage {
+    c: Chrome,
+}
+
+#[derive(Template)]
+#[template(path = "public_notice.html")]
+struct NoticePage {
+    c: Chrome,
+    message: &'static str,
+}
+
+fn html<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
+    }
+}
+
+fn chrome(state: &OfficeState, lang: Lang) -> Chrome {
+    let cfg = &state.cfg().checkin;
+    Chrome {
+        t: Tr::new(lang),
+        title: cfg.title.clone(),
+        prefix: cfg.normalized_path(),
+        exit_url: cfg.exit_url.clone(),
+    }
+}
+
+fn parse_lang(s: Option<&str>) -> Lang {
+    match s {
+        Some("ko") => Lang::Ko,
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+async fn icon() -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        include_str!("../static/public_icon.svg"),
+    )
+        .into_response()
+}
+
+async fn landing(State(state): State<OfficeState>) -> Response {
+    form(&state, Lang::Zh, "")
+}
+
+fn form(state: &OfficeState, lang: Lang, error: &'static str) -> Response {
+    html(
+        StatusCode::OK,
+        &FormPage {
+            c: chrome(state, lang),
+            error,
+        },
+    )
+}
+
+async fn step(
+    State(state): State<OfficeState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let start = tokio::time::Instant::now();
+    let lang = parse_lang(field(&pairs, "lang"));
+    match field(&pairs, "step").unwrap_or("") {
+        "save" => {
+            let client = peer.ip().to_string().into_bytes();
+            if !state.checkin_limiter().check(&client, state.now()) {
+                return html(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &NoticePage {
+                        c: chrome(&state, lang),
+                        message: Tr::new(lang).s("checkin.too_many"),
+                    },
+                );
+            }
+            let r = check_in(&state, lang, &pairs).await;
+            pad(start, state.cfg().checkin.floor_ms).await;
+            r
+        }
+        "exit" => html(
+            StatusCode::OK,
+            &ExitPage {
+                c: chrome(&state, lang),
+            },
+        ),
+        _ => form(&state, lang, ""),
+    }
+}
+
+/// Pads a response to a fixed minimum time from the start of the request, so that how long
+/// it took says nothing about what happened. A security measure, not a test device.
+async fn pad(start: tokio::time::Instant, floor_ms: u64) {
+    tokio::time::sleep_until(start + Duration::from_millis(floor_ms)).await;
+}
+
+/// What an attempt turned out to be.
+enum Outcome {
+    Checked(CheckinKind),
+    /// Wrong PIN for a known trip (counted).
+    Wrong(String),
+    /// Unknown number, or a trip whose attempts are being spaced out (not counted).
+    Unknown,
+}
+
+async fn check_in(state: &OfficeState, lang: Lang, pairs: &[(String, String)]) -> Response {
+    let code: String = field(pairs, "number")
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(16)
+        .collect();
+    let pin: String = field(pairs, "pin")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(16)
+        .collect();
+    let city: String = field(pairs, "place")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(MAX_CITY)
+        .collect();
+    let back = field(pairs, "done") == Some("1");
+    let now = state.now();
+    let cfg = &state.cfg().checkin;
+    let target = if code.len() == reunite_store::travel::TRIP_CODE_DIGITS {
+        match state.store().checkin_target(&code).await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "check-in lookup failed");
+                return failure(state, lang);
+            }
+        }
+    } else {
+        None
+    };
+    let target = target.filter(|t| {
+        t.wrong_pins < cfg.throttle_after || now.millis_since(t.last_attempt_at) >= cfg.throttle_ms
+    });
+    let policy = state.cfg().password_policy;
+    let hashes = target
+        .as_ref()
+        .map(|t| (t.pin_phc.clone(), t.duress_phc.clone()));
+    // Two Argon2id verifications on every path, off the async threads.
+    let checked = tokio::task::spawn_blocking(move || match hashes {
+        Some((p, d)) => {
+            let ok = matches!(
+                reunite_crypto::verify_password(&policy, &pin, &p),
+                PasswordCheck::Valid { .. }
+            );
+            let duress = matches!(
+                reunite_crypto::verify_password(&policy, &pin, &d),
+                PasswordCheck::Valid { .. }
+            );
+            (ok, duress)
+        }
+        None => {
+            reunite_crypto::dummy_verify(&policy, &pin);
+            reunite_crypto::dummy_verify(&policy, &pin);
+            (false, false)
+        }
+    })
+    .await;
+    let Ok((ok, duress)) = checked else {
+        return failure(state, lang);
+    };
+    let outcome = match &target {
+        None => Outcome::Unknown,
+        Some(_) if duress => Outcome::Checked(CheckinKind::Duress),
+        Some(_) if ok && back => Outcome::Checked(CheckinKind::Back),
+        Some(_) if ok => Outcome::Checked(CheckinKind::Ok),
+        Some(t) => Outcome::Wrong(t.trip_id.clone()),
+    };
+    match outcome {
+        Outcome::Checked(kind) => {
+            let Some(t) = &target else {
+                return failure(state, lang);
+            };
+            if let Err(e) = state
+                .store()
+                .record_checkin(&t.trip_id, kind, &city, now)
+                .await
+            {
+                tracing::error!(error = %e, "check-in failed");
+                return failure(state, lang);
+            }
+            html(
+                StatusCode::OK,
+                &DonePage {
+                    c: chrome(state, lang),
+                },
+            )
+        }
+        Outcome::Wrong(trip_id) => {
+            if let Err(e) = state.store().record_wrong_pin(&trip_id, now).await {
+                tracing::error!(error = %e, "check-in failed");
+            }
+            form(state, lang, Tr::new(lang).s("checkin.error"))
+        }
+        Outcome::Unknown => form(state, lang, Tr::new(lang).s("checkin.error")),
+    }
+}
+
+fn failure(state: &OfficeState, lang: Lang) -> Response {
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &NoticePage {
+            c: chrome(state, lang),
+            message: Tr::new(lang).s("pub.failure"),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_is_normalised() {
+        let c = CheckinConfig {
+            path: "notes".into(),
+            ..CheckinConfig::default()
+        };
+        assert_eq!(c.normalized_path(), "/notes/");
+        assert_eq!(CheckinConfig::default().normalized_path(), "/n/");
+    }
+}

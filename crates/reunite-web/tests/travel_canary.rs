@@ -1,0 +1,176 @@
+//! Threat model requirement 16 for travel: canaries typed into the trip form (cities,
+//! places, purpose, contacts, reminder address) and the check-in page (city), the
+//! check-in number and the acknowledgement note never reach the logs (at the most verbose
+//! level), the database file or its WAL in clear, while delivery fails and logs its errors.
+
+mod common;
+mod travel_support;
+
+use common::Client;
+use reunite_domain::{Clock, Lang, Role};
+use reunite_store::CaseActor;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use travel_support::{DURESS, PIN, app_with_floor, new_case_for};
+
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn sink() -> &'static Sink {
+    static SINK: OnceLock<Sink> = OnceLock::new();
+    SINK.get_or_init(|| {
+        let s = Sink::default();
+        let writer = s.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        s
+    })
+}
+
+const CANARIES: [&str; 7] = [
+    "canarycity8812",
+    "canarystay7261",
+    "canarypurpose5520",
+    "canarycontact4410",
+    "canaryreminder3391",
+    "canarycheckincity2290",
+    "canaryacknote1187",
+];
+
+#[tokio::test]
+async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
+    let sink = sink();
+    let app = app_with_floor(1).await;
+    let (mut c, cw, _) = common::sign_in_as(&app, "cw.canary", Role::Caseworker, Lang::En).await;
+    let case_id = new_case_for(&app, Some(&cw)).await;
+    let path = format!("/office/cases/{case_id}/trips");
+    let csrf = c.get(&path).await.input("csrf").unwrap();
+    let contacts = format!("{}; sms:+821012345678", CANARIES[3]);
+    let reminder = format!("email:{}@example.org", CANARIES[4]);
+    let p = c
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("starts_on", "2026-04-01"),
+                ("ends_on", "2026-04-12"),
+                ("cities", CANARIES[0]),
+                ("stays", CANARIES[1]),
+                ("purpose", CANARIES[2]),
+                ("lang", "ko"),
+                ("reminder_to", &reminder),
+                ("contacts", &contacts),
+                ("interval_hours", "24"),
+                ("window_start", "00:00"),
+                ("window_end", "24:00"),
+                ("tz", "Asia/Shanghai"),
+                ("grace", "60"),
+                ("pin", PIN),
+                ("duress_pin", DURESS),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let code = p.by_id("trip-code").unwrap();
+    let trip = app.store.trips_of_case(&case_id).await.unwrap()[0]
+        .id
+        .clone();
+    let now = app.clock.now();
+    app.store
+        .confirm_trip_briefing(&trip, "ko", "h", &CaseActor::Cli, now)
+        .await
+        .unwrap();
+    app.store
+        .activate_trip(&trip, &CaseActor::Cli, now)
+        .await
+        .unwrap();
+    let mut public = Client::new(&app);
+    for pin in [PIN, DURESS, "0000"] {
+        public
+            .post(
+                "/n/",
+                &[
+                    ("step", "save"),
+                    ("lang", "ko"),
+                    ("number", &code),
+                    ("pin", pin),
+                    ("place", CANARIES[5]),
+                ],
+            )
+            .await;
+    }
+    // Escalate and try to deliver to relays that are not there: errors are logged.
+    let cfg = reunite_web::travel_notify::NotifyConfig {
+        smtp_relay: "127.0.0.1:9".into(),
+        smtp_from: "notes@example.org".into(),
+        sms_webhook: "http://127.0.0.1:9/send".into(),
+        oncall: vec!["email:oncall@example.org".into()],
+        senior: vec!["sms:+821099990000".into()],
+        staff_lang: Lang::Ko,
+    };
+    let later = now.plus_secs(3 * 86_400);
+    let r = reunite_web::travel_notify::run_once(&app.store, &cfg, later)
+        .await
+        .unwrap();
+    assert!(r.failed > 0, "delivery failed and was logged: {r:?}");
+    let alerts = app
+        .store
+        .read_trip(&trip, &CaseActor::Cli, later)
+        .await
+        .unwrap()
+        .alerts;
+    let csrf = c
+        .get(&format!("/office/travel/trips/{trip}"))
+        .await
+        .input("csrf")
+        .unwrap();
+    let p = c
+        .post(
+            &format!("/office/travel/alerts/{}/ack", alerts[0].id),
+            &[("csrf", &csrf), ("note", CANARIES[6])],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    c.get("/office/travel").await;
+
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("travel message not delivered"), "{logs}");
+    for canary in CANARIES.iter().chain([&code.as_str(), &"+821012345678"]) {
+        assert!(!logs.contains(canary), "log contains {canary}:\n{logs}");
+    }
+    let mut files = 0;
+    for e in std::fs::read_dir(&app.dir).unwrap() {
+        let p = e.unwrap().path();
+        let bytes = std::fs::read(&p).unwrap();
+        files += 1;
+        for canary in CANARIES {
+            assert!(
+                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+                "{canary} found in {}",
+                p.display()
+            );
+        }
+    }
+    assert!(files >= 2, "database and WAL are searched");
+    // The canaries really were written (sealed).
+    let d = app
+        .store
+        .read_trip(&trip, &CaseActor::Cli, later)
+        .await
+        .unwrap();
+    assert_eq!(d.places.unwrap().cities, CANARIES[0]);
+    assert!(d.checkins.iter().any(|c| c.city == CANARIES[5]));
+}
