@@ -283,6 +283,12 @@ pub fn shares(a: &Facets, b: &Facets) -> bool {
     false
 }
 
+/// How many key kinds two records' facets share (0: not a candidate pair).
+pub fn kinds_shared(a: &Facets, b: &Facets) -> u32 {
+    let m = a.meet(b);
+    KIND_MASKS.iter().filter(|&&k| m & k == k).count() as u32
+}
+
 /// The facets of a prepared record.
 pub fn facets(r: &PRecord, side: Side) -> Facets {
     let name_keys = |ns: &[Name]| {

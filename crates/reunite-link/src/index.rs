@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use reunite_domain::record::{Case, FieldProblem, MatchRecord, TracingRequest};
 
-use crate::block::{self, Side};
+use crate::block::{self, Facets, KeyHash, Side};
 use crate::compare;
 use crate::model::{self, Params, TermFreq, Weights};
 use crate::prepared::PRecord;
@@ -50,9 +50,10 @@ pub struct Index {
     params: Params,
     weights: Weights,
     slots: Vec<Option<Case>>,
+    facets: Vec<Facets>,
     free: Vec<u32>,
     ids: HashMap<String, u32>,
-    postings: HashMap<u64, Vec<u32>>,
+    postings: HashMap<u64, Vec<u32>, KeyHash>,
     tf: TermFreq,
 }
 
@@ -63,9 +64,10 @@ impl Index {
             weights: params.weights(),
             params,
             slots: Vec::new(),
+            facets: Vec::new(),
             free: Vec::new(),
             ids: HashMap::new(),
-            postings: HashMap::new(),
+            postings: HashMap::default(),
             tf: TermFreq::default(),
         }
     }
@@ -109,12 +111,15 @@ impl Index {
             Some(s) => s,
             None => {
                 self.slots.push(None);
+                self.facets.push(Facets::default());
                 (self.slots.len() - 1) as u32
             }
         };
-        for k in block::keys(&rec, Side::Indexed) {
+        let f = block::facets(&rec, Side::Indexed);
+        for k in block::anchors(&f) {
             self.postings.entry(k).or_default().push(slot);
         }
+        self.facets[slot as usize] = f;
         self.tf.add_record(&rec, 1);
         self.ids.insert(case.id.clone(), slot);
         self.slots[slot as usize] = Some(case);
@@ -128,7 +133,8 @@ impl Index {
         };
         if let Some(case) = self.slots[slot as usize].take() {
             let rec = PRecord::from_case(&case);
-            for k in block::keys(&rec, Side::Indexed) {
+            let f = std::mem::take(&mut self.facets[slot as usize]);
+            for k in block::anchors(&f) {
                 if let Some(v) = self.postings.get_mut(&k) {
                     v.retain(|&s| s != slot);
                     if v.is_empty() {
@@ -142,17 +148,25 @@ impl Index {
         true
     }
 
-    /// Candidate slots for a prepared request, most shared keys first.
+    /// Candidate slots for a prepared request: the cases sharing a blocking key (found
+    /// through anchor keys, confirmed on the facets), most shared key kinds first.
     fn candidates(&self, rec: &PRecord, max: usize) -> Vec<u32> {
-        let mut votes: HashMap<u32, u32> = HashMap::new();
-        for k in block::keys(rec, Side::Query) {
+        let f = block::facets(rec, Side::Query);
+        let mut seen: Vec<u32> = Vec::new();
+        for k in block::anchors(&f) {
             if let Some(v) = self.postings.get(&k) {
-                for &s in v {
-                    *votes.entry(s).or_insert(0) += 1;
-                }
+                seen.extend_from_slice(v);
             }
         }
-        let mut c: Vec<(u32, u32)> = votes.into_iter().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        let mut c: Vec<(u32, u32)> = seen
+            .into_iter()
+            .filter_map(|s| {
+                let n = block::kinds_shared(&self.facets[s as usize], &f);
+                (n > 0).then_some((s, n))
+            })
+            .collect();
         c.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         c.truncate(max);
         c.into_iter().map(|x| x.0).collect()
