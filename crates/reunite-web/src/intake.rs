@@ -90,6 +90,10 @@ struct IntakeInner {
     cfg: IntakeConfig,
     submit_limiter: RateLimiter,
     check_limiter: RateLimiter,
+    /// At most one code derivation per core at a time: Argon2id (19 MiB each) run by dozens
+    /// at once thrash the memory bus and every request gets slower; queued, they finish at
+    /// the machine's rate.
+    kdf_gate: Arc<tokio::sync::Semaphore>,
 }
 
 impl IntakeState {
@@ -110,6 +114,9 @@ impl IntakeState {
             inner: Arc::new(IntakeInner {
                 submit_limiter: RateLimiter::new(cfg.submit_burst, cfg.submit_refill_ms),
                 check_limiter: RateLimiter::new(cfg.check_burst, cfg.check_refill_ms),
+                kdf_gate: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                )),
                 keys,
                 store,
                 clock,
@@ -120,6 +127,15 @@ impl IntakeState {
 
     fn cfg(&self) -> &IntakeConfig {
         &self.inner.cfg
+    }
+
+    /// Runs a code derivation off the async threads, one per core at a time.
+    async fn derive<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let _permit = self.inner.kdf_gate.clone().acquire_owned().await;
+        tokio::task::spawn_blocking(f).await
     }
     fn now(&self) -> Timestamp {
         self.inner.clock.now()
@@ -448,15 +464,16 @@ async fn submit(state: &IntakeState, lang: Lang, pairs: &[(String, String)]) -> 
     for _ in 0..3 {
         let st = state.clone();
         // Two Argon2id derivations (tens of ms each): off the async threads.
-        let derived = tokio::task::spawn_blocking(move || {
-            let code = TracingCode::generate();
-            let p = &st.inner.keys.peppers;
-            let lookup = p.code_lookup(&code);
-            let reply_key = p.reply_key(&code);
-            let sealed_reply_key = seal(&st.inner.keys.office, reply_key.to_text().as_bytes());
-            (code, lookup, sealed_reply_key)
-        })
-        .await;
+        let derived = state
+            .derive(move || {
+                let code = TracingCode::generate();
+                let p = &st.inner.keys.peppers;
+                let lookup = p.code_lookup(&code);
+                let reply_key = p.reply_key(&code);
+                let sealed_reply_key = seal(&st.inner.keys.office, reply_key.to_text().as_bytes());
+                (code, lookup, sealed_reply_key)
+            })
+            .await;
         let Ok((code, code_lookup, sealed_reply_key)) = derived else {
             return failure(state, lang);
         };
@@ -526,11 +543,12 @@ async fn check_back(state: &IntakeState, lang: Lang, pairs: &[(String, String)])
     // The same work whatever the code: both derivations, one lookup.
     let st = state.clone();
     let shown = code.to_string();
-    let derived = tokio::task::spawn_blocking(move || {
-        let p = &st.inner.keys.peppers;
-        (p.code_lookup(&code), p.reply_key(&code))
-    })
-    .await;
+    let derived = state
+        .derive(move || {
+            let p = &st.inner.keys.peppers;
+            (p.code_lookup(&code), p.reply_key(&code))
+        })
+        .await;
     let Ok((lookup, reply_key)) = derived else {
         return failure(state, lang);
     };
