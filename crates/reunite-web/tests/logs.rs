@@ -6,35 +6,6 @@
 mod common;
 
 use common::{Client, admin_full_sign_in, spawn};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn sink() -> &'static Sink {
-    static SINK: OnceLock<Sink> = OnceLock::new();
-    SINK.get_or_init(|| {
-        let s = Sink::default();
-        let writer = s.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .init();
-        s
-    })
-}
 
 const CANARIES: [&str; 8] = [
     "canaryuser7731",
@@ -49,7 +20,7 @@ const CANARIES: [&str; 8] = [
 
 #[tokio::test]
 async fn canaries_never_reach_logs_or_disk_in_clear() {
-    let sink = sink();
+    let sink = common::log_sink();
     let app = spawn().await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -116,7 +87,7 @@ async fn canaries_never_reach_logs_or_disk_in_clear() {
     .await;
     c.get(&format!("/office/audit?page={}", CANARIES[5])).await;
 
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let logs = sink.text();
     assert!(
         logs.contains("request"),
         "the request log was captured: {logs}"
@@ -166,7 +137,7 @@ async fn review_and_member_canaries_never_reach_logs_or_disk_in_clear() {
         "canarymembermsg1616",
         "canaryseeker2727",
     ];
-    let sink = sink();
+    let sink = common::log_sink();
     let app = spawn().await;
     let (mut cw, cw_id, _) =
         common::sign_in_as(&app, "cw.canary", Role::Caseworker, Lang::En).await;
@@ -276,7 +247,7 @@ async fn review_and_member_canaries_never_reach_logs_or_disk_in_clear() {
         .await;
     assert_eq!(p.status, 303);
 
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let logs = sink.text();
     for canary in C {
         assert!(!logs.contains(canary), "log contains {canary}");
     }

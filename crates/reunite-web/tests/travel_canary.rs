@@ -9,36 +9,7 @@ mod travel_support;
 use common::Client;
 use reunite_domain::{Clock, Lang, Role};
 use reunite_store::CaseActor;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use travel_support::{DURESS, PIN, app_with_floor, new_case_for};
-
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn sink() -> &'static Sink {
-    static SINK: OnceLock<Sink> = OnceLock::new();
-    SINK.get_or_init(|| {
-        let s = Sink::default();
-        let writer = s.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .init();
-        s
-    })
-}
 
 const CANARIES: [&str; 7] = [
     "canarycity8812",
@@ -52,7 +23,7 @@ const CANARIES: [&str; 7] = [
 
 #[tokio::test]
 async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
-    let sink = sink();
+    let sink = common::log_sink();
     let app = app_with_floor(1).await;
     let (mut c, cw, _) = common::sign_in_as(&app, "cw.canary", Role::Caseworker, Lang::En).await;
     let case_id = new_case_for(&app, Some(&cw)).await;
@@ -146,7 +117,7 @@ async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
     assert_eq!(p.status, 303);
     c.get("/office/travel").await;
 
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let logs = sink.text();
     assert!(logs.contains("travel message not delivered"), "{logs}");
     for canary in CANARIES.iter().chain([&code.as_str(), &"+821012345678"]) {
         assert!(!logs.contains(canary), "log contains {canary}:\n{logs}");
