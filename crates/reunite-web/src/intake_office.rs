@@ -300,7 +300,7 @@ pub(crate) struct ReplyForm {
 }
 
 /// Why a reply may not be sent, in the staff member's language.
-fn reply_problem(t: Tr, text: &str) -> Option<String> {
+pub(crate) fn reply_problem(t: Tr, text: &str) -> Option<String> {
     if text.is_empty() {
         Some(t.s("req.err.empty").to_string())
     } else if text.chars().count() > MAX_REPLY {

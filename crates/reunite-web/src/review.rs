@@ -14,7 +14,6 @@ use crate::auth::Staff;
 use crate::cases::{PersonView, person_view, place_text, staff_names};
 use crate::error::{WebError, store_error};
 use crate::i18n::Tr;
-use crate::intake_words::find_sensitive;
 use crate::pages::{Nav, enc, format_utc, render, render_status};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -56,12 +55,12 @@ fn short_id(id: &str) -> String {
 
 /// Why a text for the mother or a note may not be stored, in the staff member's language.
 fn text_problem(t: Tr, text: &str, required: bool) -> Option<String> {
-    if required && text.trim().is_empty() {
-        Some(t.s("req.err.empty").to_string())
-    } else if text.chars().count() > MAX_TEXT {
-        Some(t.f("req.err.too_long", &[("n", &MAX_TEXT.to_string())]))
+    // The same rules as a reply to a seeker (empty, too long, a sensitive word); an optional
+    // text may be left empty.
+    if !required && text.trim().is_empty() {
+        None
     } else {
-        find_sensitive(text).map(|w| t.f("req.err.sensitive", &[("word", w)]))
+        crate::intake_office::reply_problem(t, text.trim())
     }
 }
 
