@@ -185,17 +185,19 @@ fn build() -> Tables {
         surname_list.push((s, ids.clone()));
         surnames.insert(s, ids);
     }
-    // Korean reading ids: every folded syllable that some Han character reads.
+    // Korean reading ids: every folded syllable that some Han character reads, numbered in
+    // syllable order (not in the map's iteration order, which changes from run to run: ids
+    // break ties in the reading ranks, so they must not).
     let mut kid = vec![u16::MAX; hangul::SCOUNT as usize];
-    let mut next = 0u16;
     for e in han.values() {
         for r in e.kor.iter() {
-            let f = hangul::fold(r.0) as usize;
-            if kid[f] == u16::MAX {
-                kid[f] = next;
-                next += 1;
-            }
+            kid[hangul::fold(r.0) as usize] = 0;
         }
+    }
+    let mut next = 0u16;
+    for k in kid.iter_mut().filter(|k| **k == 0) {
+        *k = next;
+        next += 1;
     }
     let mut man_inf = vec![[0u64; 8]; next as usize];
     let mut kor_inf = vec![[0u64; 8]; pinyin.len()];
@@ -310,6 +312,26 @@ fn rank(n: usize, triples: impl Iterator<Item = (u16, u16, u32)>) -> Vec<Box<[u1
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_are_the_same_in_every_build() {
+        // Each map gets its own random iteration order: two builds in one process differ in
+        // it as two runs would, and nothing derived may depend on it.
+        let (a, b) = (build(), build());
+        assert!(a.kid == b.kid, "kid differs between builds");
+        assert!(a.kor_rank == b.kor_rank, "kor_rank differs between builds");
+        assert!(a.man_rank == b.man_rank, "man_rank differs between builds");
+        assert!(a.man_inf == b.man_inf, "man_inf differs between builds");
+        assert!(a.kor_inf == b.kor_inf, "kor_inf differs between builds");
+        assert!(
+            a.kid_close == b.kid_close,
+            "kid_close differs between builds"
+        );
+        assert!(
+            a.surname_by_pinyin == b.surname_by_pinyin,
+            "surname_by_pinyin differs between builds"
+        );
+    }
 
     #[test]
     fn id_spaces_fit_the_bit_sets() {
