@@ -219,14 +219,17 @@ pub fn child_birth(a: Option<&PDate>, b: Option<&PDate>) -> u8 {
     }
 }
 
-fn sex(a: Option<reunite_domain::record::Sex>, b: Option<reunite_domain::record::Sex>) -> u8 {
+pub(crate) fn sex(
+    a: Option<reunite_domain::record::Sex>,
+    b: Option<reunite_domain::record::Sex>,
+) -> u8 {
     match (a, b) {
         (Some(x), Some(y)) => (x == y) as u8,
         _ => MISSING,
     }
 }
 
-fn place(a: &PlaceId, b: &PlaceId) -> u8 {
+pub(crate) fn place(a: &PlaceId, b: &PlaceId) -> u8 {
     use gazetteer::PlaceLevel as P;
     match gazetteer::compare(a, b) {
         Some(P::Different) => 0,
@@ -238,7 +241,7 @@ fn place(a: &PlaceId, b: &PlaceId) -> u8 {
     }
 }
 
-fn separation(a: Option<(i32, u8)>, b: Option<(i32, u8)>) -> u8 {
+pub(crate) fn separation(a: Option<(i32, u8)>, b: Option<(i32, u8)>) -> u8 {
     let (Some((ya, aa)), Some((yb, ab))) = (a, b) else {
         return MISSING;
     };
@@ -255,7 +258,7 @@ fn separation(a: Option<(i32, u8)>, b: Option<(i32, u8)>) -> u8 {
 }
 
 /// Levels of a child pair: (name, birth, sex) and the name's surname key.
-fn child_pair(a: &PPerson, b: &PPerson) -> ([u8; 3], u64) {
+pub(crate) fn child_pair(a: &PPerson, b: &PPerson) -> ([u8; 3], u64) {
     let (n, k) = names(&a.names, &b.names);
     (
         [
@@ -267,11 +270,14 @@ fn child_pair(a: &PPerson, b: &PPerson) -> ([u8; 3], u64) {
     )
 }
 
-/// Compares a request-shaped record `a` with a case-shaped record `b`. `child_score` rates
-/// a child pair's (name, birth, sex) levels so the best-fitting child is chosen; usually
-/// the sum of the model's Bayes factors.
-pub fn compare(a: &PRecord, b: &PRecord, child_score: &dyn Fn(&[u8; 3]) -> f64) -> Gamma {
-    let (mn, mk) = names(&a.mother.names, &b.mother.names);
+/// The case-side child that fits the request's child best: its levels (name, birth, sex),
+/// the surname key of its name pair and its index (`[MISSING; 3]` and `None` when either
+/// side has no child). `child_score` rates a child pair's levels.
+pub(crate) fn best_child(
+    a: &PRecord,
+    b: &PRecord,
+    child_score: &dyn Fn(&[u8; 3]) -> f64,
+) -> ([u8; 3], u64, Option<u16>) {
     let mut best: Option<(f64, [u8; 3], u64, u16)> = None;
     for ca in &a.children {
         for (j, cb) in b.children.iter().enumerate() {
@@ -282,10 +288,18 @@ pub fn compare(a: &PRecord, b: &PRecord, child_score: &dyn Fn(&[u8; 3]) -> f64) 
             }
         }
     }
-    let (cl, ck, child) = match best {
+    match best {
         Some((_, l, k, j)) => (l, k, Some(j)),
         None => ([MISSING; 3], 0, None),
-    };
+    }
+}
+
+/// Compares a request-shaped record `a` with a case-shaped record `b`. `child_score` rates
+/// a child pair's (name, birth, sex) levels so the best-fitting child is chosen; usually
+/// the sum of the model's Bayes factors.
+pub fn compare(a: &PRecord, b: &PRecord, child_score: &dyn Fn(&[u8; 3]) -> f64) -> Gamma {
+    let (mn, mk) = names(&a.mother.names, &b.mother.names);
+    let (cl, ck, child) = best_child(a, b, child_score);
     let (fl, fk) = names(&a.father, &b.father);
     Gamma {
         levels: [

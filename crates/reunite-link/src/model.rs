@@ -229,6 +229,132 @@ impl TermFreq {
     pub fn adjust(&self, i: usize, key: u64) -> f64 {
         self.tables[i].adjust(key)
     }
+
+    /// The largest adjustment name field `i` can get (that of a surname seen once or not
+    /// at all), so bounds on a pair's weight hold before its names are compared.
+    pub fn max_adjust(&self, i: usize) -> f64 {
+        let t = &self.tables[i];
+        if t.total < 50 {
+            return 0.0;
+        }
+        (t.sum_sq / t.total as f64)
+            .log2()
+            .clamp(-TF_CLAMP, TF_CLAMP)
+    }
+}
+
+/// Scores pairs and skips the expensive part of those that cannot reach a floor: the
+/// cheap fields (dates, places, sex) are compared first, then the names one field at a
+/// time, and a pair is dropped as soon as what is known plus the most every remaining
+/// name field could add stays below the floor. A pair that is kept gets exactly the
+/// weight and comparison vector of [`crate::compare::compare`] and [`weight`].
+#[derive(Debug, Clone, Copy)]
+pub struct Scorer<'a> {
+    w: &'a Weights,
+    tf: &'a TermFreq,
+    prior: f64,
+    max_name: [f64; 3],
+}
+
+impl<'a> Scorer<'a> {
+    /// A scorer with these weights, surname frequencies and prior.
+    pub fn new(w: &'a Weights, tf: &'a TermFreq, prior: f64) -> Scorer<'a> {
+        let max_name = [0, 1, 2].map(|k| {
+            let i = NAME_FIELDS[k];
+            let adj = tf.max_adjust(k);
+            (0..compare::levels(i).len() as u8)
+                .map(|l| w.bf(i, l) + if compare::surname_agrees(l) { adj } else { 0.0 })
+                .fold(f64::NEG_INFINITY, f64::max)
+        });
+        Scorer {
+            w,
+            tf,
+            prior,
+            max_name,
+        }
+    }
+
+    /// The prior log2 odds.
+    pub fn prior(&self) -> f64 {
+        self.prior
+    }
+
+    fn name_bf(&self, k: usize, level: u8, key: u64) -> f64 {
+        let i = NAME_FIELDS[k];
+        let mut b = self.w.bf(i, level);
+        if level != MISSING && compare::surname_agrees(level) {
+            b += self.tf.adjust(k, key);
+        }
+        b
+    }
+
+    /// The weight and comparison vector of request-shaped `a` against case-shaped `b`, or
+    /// `None` when the weight is certainly below `floor` (`f64::NEG_INFINITY` keeps all).
+    pub fn weigh(
+        &self,
+        a: &crate::prepared::PRecord,
+        b: &crate::prepared::PRecord,
+        floor: f64,
+    ) -> Option<(f64, Gamma)> {
+        use crate::compare::{approx_birth, child_birth, names, place, separation, sex};
+        let w = self.w;
+        // Sums are added in another order than `weight` adds them: a hair of slack.
+        let floor = floor - 1e-9;
+        let has = |x: &[crate::prepared::Name], y: &[crate::prepared::Name]| {
+            !x.is_empty() && !y.is_empty()
+        };
+        let l1 = approx_birth(a.mother.birth.as_ref(), b.mother.birth.as_ref());
+        let l2 = place(&a.mother.place, &b.mother.place);
+        let l7 = place(&a.residence, &b.residence);
+        let l8 = separation(a.separation, b.separation);
+        let mut sum = self.prior + w.bf(1, l1) + w.bf(2, l2) + w.bf(7, l7) + w.bf(8, l8);
+        let mother_max = if has(&a.mother.names, &b.mother.names) {
+            self.max_name[0]
+        } else {
+            0.0
+        };
+        let father_max = if has(&a.father, &b.father) {
+            self.max_name[2]
+        } else {
+            0.0
+        };
+        let mut child_max = f64::NEG_INFINITY;
+        for ca in &a.children {
+            for cb in &b.children {
+                let s = w.bf(4, child_birth(ca.birth.as_ref(), cb.birth.as_ref()))
+                    + w.bf(5, sex(ca.sex, cb.sex))
+                    + if has(&ca.names, &cb.names) {
+                        self.max_name[1]
+                    } else {
+                        0.0
+                    };
+                child_max = child_max.max(s);
+            }
+        }
+        if child_max == f64::NEG_INFINITY {
+            child_max = 0.0;
+        }
+        if sum + mother_max + child_max + father_max < floor {
+            return None;
+        }
+        let (mn, mk) = names(&a.mother.names, &b.mother.names);
+        sum += self.name_bf(0, mn, mk);
+        if sum + child_max + father_max < floor {
+            return None;
+        }
+        let (cl, ck, child) = compare::best_child(a, b, &|l| w.child_score(l));
+        sum += self.name_bf(1, cl[0], ck) + w.bf(4, cl[1]) + w.bf(5, cl[2]);
+        if sum + father_max < floor {
+            return None;
+        }
+        let (fl, fk) = names(&a.father, &b.father);
+        let g = Gamma {
+            levels: [mn, l1, l2, cl[0], cl[1], cl[2], fl, l7, l8],
+            child,
+            tf: [mk, ck, fk],
+        };
+        Some((weight(&g, w, self.tf, self.prior), g))
+    }
 }
 
 /// A scored pair.

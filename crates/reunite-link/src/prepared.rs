@@ -101,23 +101,55 @@ impl LName {
 pub type Name = Arc<LName>;
 
 /// Prepared names by their text, so names that recur (they do: 김영순, 王明) are prepared
-/// once. Bounded: cleared when full.
+/// once. Bounded (cleared when full), unbounded, or backed by a [`SharedNames`] that
+/// several threads fill together.
 #[derive(Debug)]
 pub struct NameCache {
     map: HashMap<Box<str>, Name>,
     cap: usize,
+    shared: Option<Arc<SharedNames>>,
 }
 
 impl NameCache {
-    /// A cache of at most `cap` names (0: no caching).
+    /// A cache of at most `cap` names (0: no caching; `usize::MAX`: unbounded).
     pub fn new(cap: usize) -> NameCache {
         NameCache {
             map: HashMap::new(),
             cap,
+            shared: None,
         }
     }
 
-    fn get(&mut self, text: &str) -> Name {
+    /// A cache that looks names up in `shared` (one per thread, one `shared` for all).
+    pub fn shared(shared: Arc<SharedNames>) -> NameCache {
+        NameCache {
+            map: HashMap::new(),
+            cap: 0,
+            shared: Some(shared),
+        }
+    }
+
+    /// Number of names held (not counting a shared table's).
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no name is held here.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Drops the names no record holds any more (a long-lived cache of an index whose
+    /// cases are removed and replaced).
+    pub fn purge(&mut self) {
+        self.map.retain(|_, n| Arc::strong_count(n) > 1);
+    }
+
+    /// The prepared name of `text`.
+    pub fn get(&mut self, text: &str) -> Name {
+        if let Some(s) = &self.shared {
+            return s.get(text);
+        }
         if self.cap == 0 {
             return Arc::new(LName::new(text));
         }
@@ -130,6 +162,61 @@ impl NameCache {
         let n = Arc::new(LName::new(text));
         self.map.insert(text.into(), n.clone());
         n
+    }
+}
+
+/// Prepared names shared by threads: each distinct text is prepared once (two threads
+/// meeting a new name at once may both prepare it; one copy is kept). Sharded so threads
+/// seldom wait for each other.
+#[derive(Debug)]
+pub struct SharedNames {
+    shards: Vec<std::sync::Mutex<HashMap<Box<str>, Name>>>,
+}
+
+impl Default for SharedNames {
+    fn default() -> Self {
+        SharedNames {
+            shards: (0..64).map(|_| Default::default()).collect(),
+        }
+    }
+}
+
+impl SharedNames {
+    fn shard(&self, text: &str) -> &std::sync::Mutex<HashMap<Box<str>, Name>> {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in text.bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+        }
+        &self.shards[(mix(h) % self.shards.len() as u64) as usize]
+    }
+
+    /// The prepared name of `text`.
+    pub fn get(&self, text: &str) -> Name {
+        let shard = self.shard(text);
+        if let Some(n) = shard.lock().expect("name table").get(text) {
+            return n.clone();
+        }
+        // Prepared outside the lock: preparing is the slow part.
+        let n = Arc::new(LName::new(text));
+        shard
+            .lock()
+            .expect("name table")
+            .entry(text.into())
+            .or_insert(n)
+            .clone()
+    }
+
+    /// Number of distinct names held.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().expect("name table").len())
+            .sum()
+    }
+
+    /// Whether no name is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
