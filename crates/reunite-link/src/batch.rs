@@ -1,22 +1,36 @@
-//! Batch linkage: the requests are prepared and indexed once, the cases stream through in
-//! chunks (each case is prepared once, blocked against the requests and compared at once),
-//! then the model is trained on what was seen and the pairs are scored.
+//! Batch linkage in two passes over the cases, so that memory stays small and most pairs
+//! are never compared in full:
 //!
-//! The caller does the reading and may run [`Linker::process`] on several threads (it takes
-//! `&self`); [`Linker::absorb`] collects the results in order.
+//! 1. **Train.** Every case is counted; a seeded random sample of them (all of them for
+//!    inputs up to [`SAMPLE_TARGET`] cases, about that many for larger ones) is prepared,
+//!    blocked against the requests and compared in full. The comparison patterns of these
+//!    blocked pairs train m by EM, random pairs give u, and the sample's surnames give the
+//!    term frequencies.
+//! 2. **Score.** Every case is prepared and blocked again; each candidate pair is scored
+//!    with the trained weights by [`Scorer`], which drops a pair as soon as it cannot reach
+//!    the threshold or the request's current top list; each worker keeps the best pairs per
+//!    request, and the lists are merged at the end.
+//!
+//! The caller does the reading and may run [`Linker::train_chunk`] and
+//! [`Linker::score_chunk`] on several threads (they take `&self`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use reunite_domain::record::{Case, MatchRecord};
 
 use crate::block::{self, Facets, KeyHash, Side};
 use crate::compare::{self, Gamma};
 use crate::index::sort_matches;
-use crate::model::{self, Params, TermFreq, Weights};
-use crate::prepared::{NameCache, PRecord};
+use crate::model::{self, Params, Scorer, TermFreq, Weights};
+use crate::prepared::{NameCache, PRecord, SharedNames};
 
-/// Names kept prepared (names recur: one prepared name serves many cases).
-pub const NAME_CACHE: usize = 50_000;
+/// Cases compared in full for training: inputs up to this size are trained on all their
+/// blocked pairs, larger ones on a random sample of about this many cases.
+pub const SAMPLE_TARGET: usize = 100_000;
+
+/// Random pairs compared per sampled case (for u).
+const RANDOM_PER_CASE: u64 = 3;
 
 /// Batch settings.
 #[derive(Debug, Clone)]
@@ -25,7 +39,7 @@ pub struct BatchConfig {
     pub top: usize,
     /// Least probability written.
     pub threshold: f64,
-    /// Seed of the random pair sampling (for u).
+    /// Seed of the random sampling (cases for training, pairs for u).
     pub seed: u64,
     /// Use these parameters instead of training.
     pub params: Option<Params>,
@@ -45,23 +59,69 @@ impl Default for BatchConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Pair {
-    query: u32,
-    case: u32,
-    pattern: u64,
-    child: u16,
-    tf: [u64; 3],
-}
-
-/// What one chunk of cases produced.
+/// What training on one chunk of cases produced.
 #[derive(Debug, Default)]
-pub struct ChunkResult {
-    ids: Vec<(u32, String)>,
-    pairs: Vec<Pair>,
+pub struct TrainChunk {
+    cases: usize,
+    sampled: usize,
+    pairs: usize,
     blocked: HashMap<u64, u64>,
     random: HashMap<u64, u64>,
     tf: TermFreq,
+}
+
+/// A kept pair: its weight and what is needed to explain it.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    weight: f64,
+    case: u32,
+    gamma: Gamma,
+}
+
+/// The best pairs per request found by one worker (ties at the last place are all kept,
+/// so the final order, which breaks ties by case id, does not depend on arrival).
+#[derive(Debug, Default)]
+pub struct Tops {
+    lists: Vec<Vec<Kept>>,
+    ids: Vec<(u32, String)>,
+    candidates: usize,
+    scored: usize,
+}
+
+impl Tops {
+    /// The least weight a new pair for `q` must reach to be kept.
+    fn floor(&self, q: usize, top: usize, threshold: f64) -> f64 {
+        match self.lists.get(q) {
+            Some(v) if top > 0 && v.len() >= top => v[top - 1].weight.max(threshold),
+            _ if top == 0 => f64::INFINITY,
+            _ => threshold,
+        }
+    }
+
+    fn keep(&mut self, q: usize, k: Kept, top: usize) {
+        if self.lists.len() <= q {
+            self.lists.resize_with(q + 1, Vec::new);
+        }
+        let v = &mut self.lists[q];
+        let at = v.partition_point(|x| x.weight >= k.weight);
+        v.insert(at, k);
+        if v.len() > top {
+            let last = v[top - 1].weight;
+            v.retain(|x| x.weight >= last);
+        }
+    }
+
+    /// Merges another worker's lists.
+    fn merge(&mut self, other: Tops, top: usize) {
+        for (q, v) in other.lists.into_iter().enumerate() {
+            for k in v {
+                self.keep(q, k, top);
+            }
+        }
+        self.ids.extend(other.ids);
+        self.candidates += other.candidates;
+        self.scored += other.scored;
+    }
 }
 
 /// Counts of what happened, for progress and reports.
@@ -69,14 +129,31 @@ pub struct ChunkResult {
 pub struct Stats {
     /// Cases seen.
     pub cases: usize,
+    /// Cases compared in full for training.
+    pub sampled: usize,
     /// Query records (requests, or cases in dedupe).
     pub queries: usize,
-    /// Candidate pairs compared.
+    /// Candidate pairs (sharing a blocking key).
     pub pairs: usize,
+    /// Candidate pairs compared in full for training.
+    pub training_pairs: usize,
+    /// Candidate pairs whose names were compared to the end while scoring (the others
+    /// could not reach the threshold or the request's top list).
+    pub scored_pairs: usize,
     /// Random pairs compared for u.
     pub random_pairs: usize,
     /// EM iterations.
     pub em_iterations: usize,
+}
+
+/// The trained model, ready for scoring.
+#[derive(Debug)]
+struct Model {
+    params: Params,
+    weights: Weights,
+    tf: TermFreq,
+    prior: f64,
+    threshold_weight: f64,
 }
 
 /// The batch linker.
@@ -88,13 +165,11 @@ pub struct Linker {
     query_ids: Vec<String>,
     postings: HashMap<u64, Vec<u32>, KeyHash>,
     init: Weights,
-    ids: Vec<String>,
-    n_cases: usize,
-    /// Pairs, chunk by chunk as absorbed (moved, never copied, so memory peaks once).
-    pairs: Vec<Vec<Pair>>,
-    blocked: HashMap<u64, u64>,
-    random: HashMap<u64, u64>,
-    tf: TermFreq,
+    names: Arc<SharedNames>,
+    sample_every: u64,
+    train: TrainChunk,
+    em_iterations: usize,
+    model: Option<Model>,
 }
 
 fn hash2(seed: u64, a: u64) -> u64 {
@@ -104,9 +179,30 @@ fn hash2(seed: u64, a: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// The weight a pair needs for its probability to reach `p`.
+fn weight_of_probability(p: f64) -> f64 {
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        (p / (1.0 - p)).log2()
+    }
+}
+
 impl Linker {
-    /// Prepares and indexes the query side: `(id, prepared record)` in output order.
+    /// Indexes the query side: `(id, prepared record)` in output order. Prepare them with
+    /// [`Linker::names`]-backed caches so the cases share their prepared names.
     pub fn new(queries: Vec<(String, PRecord)>, cfg: BatchConfig) -> Linker {
+        Self::with_names(queries, cfg, Arc::default())
+    }
+
+    /// [`Linker::new`] with a table of prepared names to share with the cases.
+    pub fn with_names(
+        queries: Vec<(String, PRecord)>,
+        cfg: BatchConfig,
+        names: Arc<SharedNames>,
+    ) -> Linker {
         let mut postings: HashMap<u64, Vec<u32>, KeyHash> = HashMap::default();
         let mut recs = Vec::with_capacity(queries.len());
         let mut facets = Vec::with_capacity(queries.len());
@@ -131,12 +227,11 @@ impl Linker {
             query_ids: ids,
             postings,
             init,
-            ids: Vec::new(),
-            pairs: Vec::new(),
-            blocked: HashMap::new(),
-            random: HashMap::new(),
-            tf: TermFreq::default(),
-            n_cases: 0,
+            names,
+            sample_every: 1,
+            train: TrainChunk::default(),
+            em_iterations: 0,
+            model: None,
         }
     }
 
@@ -145,67 +240,72 @@ impl Linker {
         self.queries.len()
     }
 
-    /// Blocks and compares a chunk of cases, each with its index (unique over all cases,
-    /// e.g. its line number; gaps are allowed). Thread-safe: run chunks on several threads
-    /// and absorb the results in any order.
-    pub fn process(&self, cases: &[(u32, Case)]) -> ChunkResult {
-        self.process_cached(cases, &mut NameCache::new(NAME_CACHE))
+    /// The prepared names shared by the queries and the cases.
+    pub fn names(&self) -> Arc<SharedNames> {
+        self.names.clone()
     }
 
-    /// [`Linker::process`] with a name cache the caller keeps between chunks (one per
-    /// thread), so a name prepared for one chunk serves the next.
-    pub fn process_cached(&self, cases: &[(u32, Case)], cache: &mut NameCache) -> ChunkResult {
-        let mut out = ChunkResult::default();
+    /// A name cache for one worker thread (backed by the shared table).
+    pub fn name_cache(&self) -> NameCache {
+        NameCache::shared(self.names.clone())
+    }
+
+    /// Sets how many cases there are about to be (e.g. the number of lines of the file),
+    /// which decides the share of them that trains the model. Call before training.
+    pub fn expect_cases(&mut self, n: usize) {
+        self.sample_every = n.div_ceil(SAMPLE_TARGET).max(1) as u64;
+    }
+
+    fn sampled(&self, ci: u32) -> bool {
+        self.sample_every <= 1 || hash2(self.cfg.seed ^ 0x5a4d, ci as u64) % self.sample_every == 0
+    }
+
+    /// The candidate queries of a prepared case: sharing an anchor key, kept if they share
+    /// a whole key (the same pairs as intersecting `block::keys`, with far fewer lookups).
+    fn candidates(&self, ci: u32, rec: &PRecord, seen: &mut Vec<u32>) {
+        let facets = block::facets(rec, Side::Query);
+        seen.clear();
+        for k in block::anchors(&facets) {
+            if let Some(v) = self.postings.get(&k) {
+                seen.extend_from_slice(v);
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        seen.retain(|&q| {
+            !(self.cfg.dedupe && q >= ci) && block::shares(&self.query_facets[q as usize], &facets)
+        });
+    }
+
+    /// First pass over a chunk of cases, each with its index (unique over all cases, e.g.
+    /// its line number; gaps are allowed): counts them, and compares the sampled ones in
+    /// full with their candidates and with random requests. Thread-safe.
+    pub fn train_chunk(&self, cases: &[(u32, Case)], cache: &mut NameCache) -> TrainChunk {
+        let mut out = TrainChunk {
+            cases: cases.len(),
+            ..Default::default()
+        };
         let w = &self.init;
         let child_score = |l: &[u8; 3]| w.child_score(l);
         let nq = self.queries.len() as u64;
         let mut seen: Vec<u32> = Vec::new();
         for (ci, case) in cases {
             let ci = *ci;
+            if !self.sampled(ci) {
+                continue;
+            }
+            out.sampled += 1;
             let rec = PRecord::from_case_cached(case, cache);
             out.tf.add_record(&rec, 1);
-            out.ids.push((ci, case.id.clone()));
-            // Candidates: the queries sharing an anchor key, kept if they share a whole key
-            // (the same pairs as intersecting `block::keys`, with far fewer lookups).
-            let facets = block::facets(&rec, Side::Query);
-            seen.clear();
-            for k in block::anchors(&facets) {
-                if let Some(v) = self.postings.get(&k) {
-                    seen.extend_from_slice(v);
-                }
-            }
-            seen.sort_unstable();
-            seen.dedup();
+            self.candidates(ci, &rec, &mut seen);
             for &q in &seen {
-                if self.cfg.dedupe && q >= ci {
-                    continue;
-                }
-                if !block::shares(&self.query_facets[q as usize], &facets) {
-                    continue;
-                }
                 let g = compare::compare(&self.queries[q as usize], &rec, &child_score);
-                let p = g.pattern();
-                *out.blocked.entry(p).or_insert(0) += 1;
-                out.pairs.push(Pair {
-                    query: q,
-                    case: ci,
-                    pattern: p,
-                    child: g.child.unwrap_or(u16::MAX),
-                    tf: g.tf,
-                });
+                *out.blocked.entry(g.pattern()).or_insert(0) += 1;
             }
-            // Random pairs for u: many per case at first, fewer later, so small and large
-            // inputs both get enough.
+            out.pairs += seen.len();
             if nq > 0 {
                 let h = hash2(self.cfg.seed, ci as u64);
-                let k = if ci < 20_000 {
-                    5
-                } else if h.is_multiple_of(16) {
-                    1
-                } else {
-                    0
-                };
-                for j in 0..k {
+                for j in 0..RANDOM_PER_CASE {
                     let q = (hash2(h, j + 1) % nq) as u32;
                     if self.cfg.dedupe && q == ci {
                         continue;
@@ -218,43 +318,24 @@ impl Linker {
         out
     }
 
-    /// Takes many chunks' results at once (reserving memory once).
-    pub fn absorb_all(&mut self, rs: Vec<ChunkResult>) {
-        for r in rs {
-            self.absorb(r);
-        }
-    }
-
-    /// Takes a chunk's results.
-    pub fn absorb(&mut self, r: ChunkResult) {
-        for (i, id) in r.ids {
-            let i = i as usize;
-            if self.ids.len() <= i {
-                self.ids.resize(i + 1, String::new());
-            }
-            self.ids[i] = id;
-            self.n_cases += 1;
-        }
-        self.pairs.push(r.pairs);
+    /// Takes a chunk's training results.
+    pub fn absorb_train(&mut self, r: TrainChunk) {
+        let t = &mut self.train;
+        t.cases += r.cases;
+        t.sampled += r.sampled;
+        t.pairs += r.pairs;
         for (k, v) in r.blocked {
-            *self.blocked.entry(k).or_insert(0) += v;
+            *t.blocked.entry(k).or_insert(0) += v;
         }
         for (k, v) in r.random {
-            *self.random.entry(k).or_insert(0) += v;
+            *t.random.entry(k).or_insert(0) += v;
         }
-        self.tf.merge(&r.tf);
+        t.tf.merge(&r.tf);
     }
 
-    /// Trains (unless parameters were given), scores and selects. Returns the matches per
-    /// query in query order, best first, the parameters used, and counts.
-    pub fn finish(self) -> (Vec<MatchRecord>, Params, Stats) {
-        let mut stats = Stats {
-            cases: self.n_cases,
-            queries: self.queries.len(),
-            pairs: self.pairs.iter().map(Vec::len).sum(),
-            random_pairs: self.random.values().sum::<u64>() as usize,
-            em_iterations: 0,
-        };
+    /// Trains the model on what the first pass saw (unless parameters were given).
+    pub fn train(&mut self) {
+        let t = &self.train;
         let params = match self.cfg.params.clone() {
             Some(p) => p,
             None => {
@@ -264,38 +345,97 @@ impl Linker {
                 if self.cfg.dedupe {
                     init.match_rate = 0.02;
                 }
-                let t = model::train(&self.blocked, &self.random, self.queries.len(), &init);
-                stats.em_iterations = t.iterations;
-                t.params
+                // The sample holds about this share of the requests' true mothers.
+                let share = t.sampled as f64 / t.cases.max(1) as f64;
+                let n_eff = ((self.queries.len() as f64 * share).round() as usize).max(1);
+                let tr = model::train(&t.blocked, &t.random, n_eff, &init);
+                self.em_iterations = tr.iterations;
+                tr.params
             }
         };
-        let w = params.weights();
-        let n_cases = self.n_cases;
-        let prior = model::prior_log2_odds(params.match_rate, n_cases);
-        let mut per_query: Vec<Vec<(f64, u32, u32)>> = vec![Vec::new(); self.queries.len()];
-        for (c, chunk) in self.pairs.iter().enumerate() {
-            for (i, p) in chunk.iter().enumerate() {
-                let g = gamma(p);
-                let s = model::weight(&g, &w, &self.tf, prior);
-                if model::probability(s) >= self.cfg.threshold {
-                    per_query[p.query as usize].push((s, c as u32, i as u32));
+        self.model = Some(Model {
+            weights: params.weights(),
+            prior: model::prior_log2_odds(params.match_rate, t.cases),
+            threshold_weight: weight_of_probability(self.cfg.threshold),
+            tf: t.tf.clone(),
+            params,
+        });
+    }
+
+    /// Second pass over a chunk of cases (the same indices as the first): scores every
+    /// candidate pair, keeping in `tops` (one per worker thread) the best per query.
+    /// Call after [`Linker::train`]. Thread-safe.
+    pub fn score_chunk(&self, cases: &[(u32, Case)], cache: &mut NameCache, tops: &mut Tops) {
+        let m = self.model.as_ref().expect("train before scoring");
+        let scorer = Scorer::new(&m.weights, &m.tf, m.prior);
+        let top = self.cfg.top;
+        let mut seen: Vec<u32> = Vec::new();
+        for (ci, case) in cases {
+            let ci = *ci;
+            let rec = PRecord::from_case_cached(case, cache);
+            tops.ids.push((ci, case.id.clone()));
+            self.candidates(ci, &rec, &mut seen);
+            tops.candidates += seen.len();
+            for &q in &seen {
+                let q = q as usize;
+                let floor = tops.floor(q, top, m.threshold_weight);
+                if let Some((weight, gamma)) = scorer.weigh(&self.queries[q], &rec, floor) {
+                    tops.scored += 1;
+                    if model::probability(weight) >= self.cfg.threshold && weight >= floor {
+                        tops.keep(
+                            q,
+                            Kept {
+                                weight,
+                                case: ci,
+                                gamma,
+                            },
+                            top,
+                        );
+                    }
                 }
             }
         }
+    }
+
+    /// Merges the workers' lists and writes the matches per query in query order, best
+    /// first; returns them with the parameters used and counts.
+    pub fn finish(self, workers: Vec<Tops>) -> (Vec<MatchRecord>, Params, Stats) {
+        let m = self.model.expect("train before finishing");
+        let top = self.cfg.top;
+        let mut all = Tops::default();
+        for t in workers {
+            all.merge(t, top);
+        }
+        let mut ids: HashMap<u32, String> = HashMap::new();
+        let wanted: std::collections::HashSet<u32> =
+            all.lists.iter().flatten().map(|k| k.case).collect();
+        for (i, id) in all.ids {
+            if wanted.contains(&i) {
+                ids.insert(i, id);
+            }
+        }
+        let stats = Stats {
+            cases: self.train.cases,
+            sampled: self.train.sampled,
+            queries: self.queries.len(),
+            pairs: all.candidates,
+            training_pairs: self.train.pairs,
+            scored_pairs: all.scored,
+            random_pairs: self.train.random.values().sum::<u64>() as usize,
+            em_iterations: self.em_iterations,
+        };
         let mut out = Vec::new();
-        for (q, mut v) in per_query.into_iter().enumerate() {
-            v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-            v.truncate(self.cfg.top);
+        for (q, v) in all.lists.into_iter().enumerate() {
             let mut recs: Vec<MatchRecord> = v
                 .into_iter()
-                .map(|(_, c, i)| {
-                    let p = &self.pairs[c as usize][i as usize];
-                    let s = model::score(&gamma(p), &w, &self.tf, prior);
+                .map(|k| {
+                    let s = model::score(&k.gamma, &m.weights, &m.tf, m.prior);
                     MatchRecord {
                         request: self.query_ids[q].clone(),
-                        case: self.ids[p.case as usize].clone(),
-                        child: (p.child != u16::MAX && !self.cfg.dedupe)
-                            .then_some(p.child as usize),
+                        case: ids.get(&k.case).cloned().unwrap_or_default(),
+                        child: (!self.cfg.dedupe)
+                            .then_some(k.gamma.child.map(|c| c as usize))
+                            .flatten(),
                         probability: s.probability,
                         match_weight: s.match_weight,
                         explain: s.explain,
@@ -303,18 +443,28 @@ impl Linker {
                 })
                 .collect();
             sort_matches(&mut recs);
+            recs.truncate(top);
             out.extend(recs);
         }
-        (out, params, stats)
+        (out, m.params, stats)
     }
 }
 
-fn gamma(p: &Pair) -> Gamma {
-    Gamma {
-        levels: Gamma::unpack(p.pattern),
-        child: (p.child != u16::MAX).then_some(p.child),
-        tf: p.tf,
-    }
+/// Runs both passes over cases held in memory (one thread).
+fn run(mut l: Linker, cases: &[Case]) -> (Vec<MatchRecord>, Params, Stats) {
+    let indexed: Vec<(u32, Case)> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i as u32, c.clone()))
+        .collect();
+    l.expect_cases(indexed.len());
+    let mut cache = l.name_cache();
+    let r = l.train_chunk(&indexed, &mut cache);
+    l.absorb_train(r);
+    l.train();
+    let mut tops = Tops::default();
+    l.score_chunk(&indexed, &mut cache, &mut tops);
+    l.finish(vec![tops])
 }
 
 /// Links in memory: a convenience over [`Linker`] for small inputs and tests.
@@ -323,35 +473,23 @@ pub fn link(
     requests: &[reunite_domain::record::TracingRequest],
     cfg: BatchConfig,
 ) -> (Vec<MatchRecord>, Params, Stats) {
+    let names: Arc<SharedNames> = Arc::default();
+    let mut cache = NameCache::shared(names.clone());
     let queries = requests
         .iter()
-        .map(|r| (r.id.clone(), PRecord::from_request(r)))
+        .map(|r| (r.id.clone(), PRecord::from_request_cached(r, &mut cache)))
         .collect();
-    let mut l = Linker::new(queries, cfg);
-    let indexed: Vec<(u32, Case)> = cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (i as u32, c.clone()))
-        .collect();
-    let r = l.process(&indexed);
-    l.absorb(r);
-    l.finish()
+    run(Linker::with_names(queries, cfg, names), cases)
 }
 
 /// Deduplicates cases in memory: pairs of cases that are likely the same mother.
 pub fn dedupe(cases: &[Case], mut cfg: BatchConfig) -> (Vec<MatchRecord>, Params, Stats) {
     cfg.dedupe = true;
+    let names: Arc<SharedNames> = Arc::default();
+    let mut cache = NameCache::shared(names.clone());
     let queries = cases
         .iter()
-        .map(|c| (c.id.clone(), PRecord::from_case(c)))
+        .map(|c| (c.id.clone(), PRecord::from_case_cached(c, &mut cache)))
         .collect();
-    let mut l = Linker::new(queries, cfg);
-    let indexed: Vec<(u32, Case)> = cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (i as u32, c.clone()))
-        .collect();
-    let r = l.process(&indexed);
-    l.absorb(r);
-    l.finish()
+    run(Linker::with_names(queries, cfg, names), cases)
 }

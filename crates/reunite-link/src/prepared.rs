@@ -165,23 +165,35 @@ impl NameCache {
     }
 }
 
-/// Prepared names shared by threads: each distinct text is prepared once (two threads
-/// meeting a new name at once may both prepare it; one copy is kept). Sharded so threads
-/// seldom wait for each other.
+/// Prepared names shared by threads: each distinct text is prepared once while it is held
+/// (two threads meeting a new name at once may both prepare it; one copy is kept). Sharded
+/// so threads seldom wait for each other; bounded (a full shard is emptied: prepared names
+/// are large, and a million cases hold more distinct names than memory should).
 #[derive(Debug)]
 pub struct SharedNames {
     shards: Vec<std::sync::Mutex<HashMap<Box<str>, Name>>>,
+    shard_cap: usize,
 }
+
+/// Names a [`SharedNames`] holds at most by default.
+pub const SHARED_NAMES_CAP: usize = 131_072;
 
 impl Default for SharedNames {
     fn default() -> Self {
-        SharedNames {
-            shards: (0..64).map(|_| Default::default()).collect(),
-        }
+        Self::new(SHARED_NAMES_CAP)
     }
 }
 
 impl SharedNames {
+    /// A table of at most about `cap` names.
+    pub fn new(cap: usize) -> SharedNames {
+        const SHARDS: usize = 64;
+        SharedNames {
+            shards: (0..SHARDS).map(|_| Default::default()).collect(),
+            shard_cap: cap.div_ceil(SHARDS).max(1),
+        }
+    }
+
     fn shard(&self, text: &str) -> &std::sync::Mutex<HashMap<Box<str>, Name>> {
         let mut h: u64 = 0xcbf29ce484222325;
         for b in text.bytes() {
@@ -198,12 +210,11 @@ impl SharedNames {
         }
         // Prepared outside the lock: preparing is the slow part.
         let n = Arc::new(LName::new(text));
-        shard
-            .lock()
-            .expect("name table")
-            .entry(text.into())
-            .or_insert(n)
-            .clone()
+        let mut map = shard.lock().expect("name table");
+        if map.len() >= self.shard_cap {
+            map.clear();
+        }
+        map.entry(text.into()).or_insert(n).clone()
     }
 
     /// Number of distinct names held.

@@ -1,10 +1,12 @@
 //! `reunite link` and `reunite dedupe`: batch linkage of JSON Lines files.
 //!
-//! The requests (or, for dedupe, the cases) are read and prepared first; the cases then
-//! stream through in chunks on two threads, each case prepared once, blocked and compared;
-//! the model is trained on what was seen (unless `--params` is given) and the matches are
-//! written, per request, best first. Bad lines are reported on standard error with their
-//! line number and skipped; the command fails at the end if any were found and `--strict`.
+//! The requests (or, for dedupe, the cases) are read and prepared first. The cases file is
+//! then read twice, in chunks on two threads (see `reunite_link::batch`): the first pass
+//! counts and checks every line and trains the model on a sample of the cases (unless
+//! `--params` is given); the second scores every candidate pair and keeps the best per
+//! request. The matches are written per request, best first. Bad lines are reported on
+//! standard error with their line number (once, in the first pass) and skipped; the command
+//! fails at the end if any were found and `--strict`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -14,6 +16,8 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use reunite_domain::record::{Case, MatchRecord, TracingRequest};
+use reunite_link::batch::{TrainChunk, Tops};
+use reunite_link::prepared::{NameCache, SharedNames};
 use reunite_link::{BatchConfig, Linker, PRecord, Params};
 use serde::de::DeserializeOwned;
 
@@ -186,7 +190,8 @@ impl Reader {
 
 fn prepare<T: Sync>(
     items: &[T],
-    f: fn(&T, &mut reunite_link::prepared::NameCache) -> PRecord,
+    names: &std::sync::Arc<SharedNames>,
+    f: fn(&T, &mut NameCache) -> PRecord,
 ) -> Vec<PRecord> {
     if items.is_empty() {
         return Vec::new();
@@ -196,11 +201,8 @@ fn prepare<T: Sync>(
         let hs: Vec<_> = items
             .chunks(half)
             .map(|part| {
-                s.spawn(move || {
-                    // Unbounded: names that recur are kept once.
-                    let mut cache = reunite_link::prepared::NameCache::new(usize::MAX);
-                    part.iter().map(|x| f(x, &mut cache)).collect::<Vec<_>>()
-                })
+                let mut cache = NameCache::shared(names.clone());
+                s.spawn(move || part.iter().map(|x| f(x, &mut cache)).collect::<Vec<_>>())
             })
             .collect();
         hs.into_iter()
@@ -209,120 +211,208 @@ fn prepare<T: Sync>(
     })
 }
 
-/// Streams the cases file through the linker: this thread reads chunks of lines, two
-/// workers parse, prepare, block and compare them; results are absorbed as they come (each
-/// case carries its line number, so order does not matter). Returns the bad-line count.
-fn stream_cases(linker: &mut Linker, path: &Path) -> anyhow::Result<usize> {
-    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut r = BufReader::with_capacity(1 << 20, f);
-    let pb = bar(path, "cases");
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, String)>>(THREADS);
-    let rx = std::sync::Mutex::new(rx);
-    let (rtx, rrx) = std::sync::mpsc::channel();
-    let l: &Linker = linker;
-    let mut bad = 0usize;
-    let read = std::thread::scope(|s| -> anyhow::Result<()> {
-        for _ in 0..THREADS {
-            let rtx = rtx.clone();
-            let rx = &rx;
-            let pb = &pb;
-            s.spawn(move || {
-                let mut cache =
-                    reunite_link::prepared::NameCache::new(reunite_link::batch::NAME_CACHE);
-                loop {
-                    let Ok(lines) = rx.lock().expect("queue").recv() else {
-                        break;
-                    };
-                    let mut cases = Vec::with_capacity(lines.len());
-                    let mut errors = Vec::new();
-                    let mut bytes = 0u64;
-                    for (n, line) in &lines {
-                        bytes += line.len() as u64;
-                        match parse_line(path, *n, line, Case::validate) {
-                            Ok(Some(c)) => cases.push(((*n - 1) as u32, c)),
-                            Ok(None) => {}
-                            Err(e) => errors.push(e),
-                        }
-                    }
-                    let res = l.process_cached(&cases, &mut cache);
-                    pb.inc(bytes);
-                    if rtx.send((res, errors)).is_err() {
-                        break;
-                    }
-                }
-            });
+/// Number of lines of a file (the last one may lack its newline).
+fn count_lines(path: &Path) -> anyhow::Result<usize> {
+    use std::io::Read;
+    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut n, mut last) = (0usize, b'\n');
+    loop {
+        let k = f
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if k == 0 {
+            break;
         }
-        drop(rtx);
-        let mut line_no = 0usize;
-        loop {
-            let mut lines: Vec<(usize, String)> = Vec::with_capacity(CHUNK / 4);
-            while lines.len() < CHUNK / 4 {
-                let mut s = String::new();
-                let n = r
-                    .read_line(&mut s)
-                    .with_context(|| format!("{}:{}: cannot read", path.display(), line_no + 1))?;
-                if n == 0 {
-                    break;
-                }
-                line_no += 1;
-                lines.push((line_no, s));
-            }
-            if lines.is_empty() {
-                break;
-            }
-            if tx.send(lines).is_err() {
-                break;
-            }
-        }
-        drop(tx);
-        Ok(())
-    });
-    let mut results = Vec::new();
-    for (res, errors) in rrx.iter() {
-        for e in errors {
-            bad += 1;
-            pb.suspend(|| eprintln!("{e}"));
-        }
-        results.push(res);
+        n += buf[..k].iter().filter(|&&b| b == b'\n').count();
+        last = buf[k - 1];
     }
-    read?;
-    linker.absorb_all(results);
-    pb.finish_and_clear();
-    Ok(bad)
+    Ok(n + usize::from(last != b'\n'))
 }
 
-/// Runs in-memory cases (dedupe) through the linker on two threads.
-fn process_all(linker: &mut Linker, cases: Vec<Case>) {
+/// Streams the cases file through `work`: this thread reads chunks of lines, `THREADS`
+/// workers parse them and hand the valid cases (each with its line index, so order does
+/// not matter) to `work` with their own state. Bad lines are reported (when `report`)
+/// with their line number and counted. Returns the workers' states and the bad-line count.
+fn stream_cases<S: Send>(
+    path: &Path,
+    label: &str,
+    report: bool,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &[(u32, Case)]) + Sync,
+) -> anyhow::Result<(Vec<S>, usize)> {
+    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    let pb = bar(path, label);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, String)>>(THREADS);
+    let rx = std::sync::Mutex::new(rx);
+    let (etx, erx) = std::sync::mpsc::channel::<String>();
+    let (init, work) = (&init, &work);
+    let (states, read) = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (etx, rx, pb) = (etx.clone(), &rx, &pb);
+                s.spawn(move || {
+                    let mut state = init();
+                    loop {
+                        let Ok(lines) = rx.lock().expect("queue").recv() else {
+                            break;
+                        };
+                        let mut cases = Vec::with_capacity(lines.len());
+                        let mut bytes = 0u64;
+                        for (n, line) in &lines {
+                            bytes += line.len() as u64;
+                            match parse_line(path, *n, line, Case::validate) {
+                                Ok(Some(c)) => cases.push(((*n - 1) as u32, c)),
+                                Ok(None) => {}
+                                Err(e) => {
+                                    let _ = etx.send(e);
+                                }
+                            }
+                        }
+                        work(&mut state, &cases);
+                        pb.inc(bytes);
+                    }
+                    state
+                })
+            })
+            .collect();
+        drop(etx);
+        let read = (|| -> anyhow::Result<()> {
+            let mut line_no = 0usize;
+            loop {
+                let mut lines: Vec<(usize, String)> = Vec::with_capacity(CHUNK / 4);
+                while lines.len() < CHUNK / 4 {
+                    let mut s = String::new();
+                    let n = r.read_line(&mut s).with_context(|| {
+                        format!("{}:{}: cannot read", path.display(), line_no + 1)
+                    })?;
+                    if n == 0 {
+                        break;
+                    }
+                    line_no += 1;
+                    lines.push((line_no, s));
+                }
+                if lines.is_empty() || tx.send(lines).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        })();
+        drop(tx);
+        let states: Vec<S> = hs
+            .into_iter()
+            .map(|h| h.join().expect("link thread"))
+            .collect();
+        (states, read)
+    });
+    read?;
+    let mut bad = 0usize;
+    for e in erx.iter() {
+        bad += 1;
+        if report {
+            pb.suspend(|| eprintln!("{e}"));
+        }
+    }
+    pb.finish_and_clear();
+    Ok((states, bad))
+}
+
+/// Both passes of the linker over a cases file; returns the bad-line count.
+fn link_file(linker: &mut Linker, path: &Path) -> anyhow::Result<(Vec<Tops>, usize)> {
+    linker.expect_cases(count_lines(path)?);
+    let t = std::time::Instant::now();
+    let l: &Linker = linker;
+    let (trained, bad) = stream_cases(
+        path,
+        "train",
+        true,
+        || (l.name_cache(), Vec::new()),
+        |(cache, out): &mut (NameCache, Vec<TrainChunk>), cases| {
+            out.push(l.train_chunk(cases, cache))
+        },
+    )?;
+    for (_, chunks) in trained {
+        for c in chunks {
+            linker.absorb_train(c);
+        }
+    }
+    linker.train();
+    eprintln!("first pass (count, check, train) {:.1?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let l: &Linker = linker;
+    let (scored, _) = stream_cases(
+        path,
+        "score",
+        false,
+        || (l.name_cache(), Tops::default()),
+        |(cache, tops): &mut (NameCache, Tops), cases| l.score_chunk(cases, cache, tops),
+    )?;
+    eprintln!("second pass (score) {:.1?}", t.elapsed());
+    Ok((scored.into_iter().map(|s| s.1).collect(), bad))
+}
+
+/// Both passes of the linker over in-memory cases (dedupe), on `THREADS` threads.
+fn link_all(linker: &mut Linker, cases: Vec<Case>) -> Vec<Tops> {
     let indexed: Vec<(u32, Case)> = cases
         .into_iter()
         .enumerate()
         .map(|(i, c)| (i as u32, c))
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::thread::scope(|s| {
-        let l: &Linker = linker;
-        let hs: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let (next, indexed) = (&next, &indexed);
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(CHUNK / 4, std::sync::atomic::Ordering::Relaxed);
-                        if i >= indexed.len() {
-                            break;
+    linker.expect_cases(indexed.len());
+    fn each<S: Send>(
+        indexed: &[(u32, Case)],
+        init: impl Fn() -> S + Sync,
+        work: impl Fn(&mut S, &[(u32, Case)]) + Sync,
+    ) -> Vec<S> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let (init, work, next) = (&init, &work, &next);
+        std::thread::scope(|s| {
+            let hs: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    s.spawn(move || {
+                        let mut state = init();
+                        loop {
+                            let i =
+                                next.fetch_add(CHUNK / 4, std::sync::atomic::Ordering::Relaxed);
+                            if i >= indexed.len() {
+                                break;
+                            }
+                            let end = (i + CHUNK / 4).min(indexed.len());
+                            work(&mut state, &indexed[i..end]);
                         }
-                        let end = (i + CHUNK / 4).min(indexed.len());
-                        out.push(l.process(&indexed[i..end]));
-                    }
-                    out
+                        state
+                    })
                 })
-            })
-            .collect();
-        hs.into_iter()
-            .flat_map(|h| h.join().expect("link thread"))
-            .collect::<Vec<_>>()
-    });
-    linker.absorb_all(results);
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().expect("link thread"))
+                .collect()
+        })
+    }
+    let l: &Linker = linker;
+    let trained = each(
+        &indexed,
+        || (l.name_cache(), Vec::new()),
+        |(cache, out): &mut (NameCache, Vec<TrainChunk>), cases| {
+            out.push(l.train_chunk(cases, cache))
+        },
+    );
+    for (_, chunks) in trained {
+        for c in chunks {
+            linker.absorb_train(c);
+        }
+    }
+    linker.train();
+    let l: &Linker = linker;
+    each(
+        &indexed,
+        || (l.name_cache(), Tops::default()),
+        |(cache, tops): &mut (NameCache, Tops), cases| l.score_chunk(cases, cache, tops),
+    )
+    .into_iter()
+    .map(|s| s.1)
+    .collect()
 }
 
 fn load_params(p: Option<&PathBuf>) -> anyhow::Result<Option<Params>> {
@@ -381,7 +471,8 @@ pub fn link(args: LinkArgs) -> anyhow::Result<()> {
     reader.read(&args.requests, "requests", TracingRequest::validate, |v| {
         requests.extend(v)
     })?;
-    let recs = prepare(&requests, PRecord::from_request_cached);
+    let names = std::sync::Arc::new(SharedNames::default());
+    let recs = prepare(&requests, &names, PRecord::from_request_cached);
     let queries: Vec<(String, PRecord)> = requests.into_iter().map(|r| r.id).zip(recs).collect();
     let cfg = BatchConfig {
         top: args.top,
@@ -390,16 +481,20 @@ pub fn link(args: LinkArgs) -> anyhow::Result<()> {
         params: load_params(args.params.as_ref())?,
         dedupe: false,
     };
-    let mut linker = Linker::new(queries, cfg);
-    reader.bad += stream_cases(&mut linker, &args.cases)?;
-    let (matches, params, stats) = linker.finish();
+    let mut linker = Linker::with_names(queries, cfg, names);
+    let (tops, bad) = link_file(&mut linker, &args.cases)?;
+    reader.bad += bad;
+    let (matches, params, stats) = linker.finish(tops);
     eprintln!(
-        "{} requests, {} cases, {} candidate pairs, {} random pairs, {} EM iterations; {} matches in {:.1?}",
+        "{} requests, {} cases ({} trained on: {} pairs, {} random pairs, {} EM iterations), {} candidate pairs ({} compared to the end); {} matches in {:.1?}",
         stats.queries,
         stats.cases,
-        stats.pairs,
+        stats.sampled,
+        stats.training_pairs,
         stats.random_pairs,
         stats.em_iterations,
+        stats.pairs,
+        stats.scored_pairs,
         matches.len(),
         t0.elapsed()
     );
@@ -418,7 +513,8 @@ pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
     let mut reader = Reader { bad: 0 };
     let mut cases: Vec<Case> = Vec::new();
     reader.read(&args.cases, "cases", Case::validate, |v| cases.extend(v))?;
-    let recs = prepare(&cases, PRecord::from_case_cached);
+    let names = std::sync::Arc::new(SharedNames::default());
+    let recs = prepare(&cases, &names, PRecord::from_case_cached);
     let queries: Vec<(String, PRecord)> = cases.iter().map(|c| c.id.clone()).zip(recs).collect();
     let cfg = BatchConfig {
         top: args.top,
@@ -427,9 +523,9 @@ pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
         params: load_params(args.params.as_ref())?,
         dedupe: true,
     };
-    let mut linker = Linker::new(queries, cfg);
-    process_all(&mut linker, cases);
-    let (matches, params, stats) = linker.finish();
+    let mut linker = Linker::with_names(queries, cfg, names);
+    let tops = link_all(&mut linker, cases);
+    let (matches, params, stats) = linker.finish(tops);
     eprintln!(
         "{} cases, {} candidate pairs, {} EM iterations; {} pairs in {:.1?}",
         stats.cases,
