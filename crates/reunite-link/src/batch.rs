@@ -45,6 +45,8 @@ pub struct BatchConfig {
     pub params: Option<Params>,
     /// Deduplication: the query side is the cases themselves; only pairs (i, j) with i < j.
     pub dedupe: bool,
+    /// About how many cases train the model ([`SAMPLE_TARGET`] by default).
+    pub sample_target: usize,
 }
 
 impl Default for BatchConfig {
@@ -55,6 +57,7 @@ impl Default for BatchConfig {
             seed: 1,
             params: None,
             dedupe: false,
+            sample_target: SAMPLE_TARGET,
         }
     }
 }
@@ -162,6 +165,7 @@ pub struct Linker {
     cfg: BatchConfig,
     queries: Vec<PRecord>,
     query_facets: Vec<Facets>,
+    query_summaries: Vec<block::Summary>,
     query_ids: Vec<String>,
     postings: HashMap<u64, Vec<u32>, KeyHash>,
     init: Weights,
@@ -223,6 +227,7 @@ impl Linker {
         Linker {
             cfg,
             queries: recs,
+            query_summaries: facets.iter().map(block::summary).collect(),
             query_facets: facets,
             query_ids: ids,
             postings,
@@ -253,7 +258,7 @@ impl Linker {
     /// Sets how many cases there are about to be (e.g. the number of lines of the file),
     /// which decides the share of them that trains the model. Call before training.
     pub fn expect_cases(&mut self, n: usize) {
-        self.sample_every = n.div_ceil(SAMPLE_TARGET).max(1) as u64;
+        self.sample_every = n.div_ceil(self.cfg.sample_target.max(1)).max(1) as u64;
     }
 
     fn sampled(&self, ci: u32) -> bool {
@@ -272,8 +277,11 @@ impl Linker {
         }
         seen.sort_unstable();
         seen.dedup();
+        let sum = block::summary(&facets);
         seen.retain(|&q| {
-            !(self.cfg.dedupe && q >= ci) && block::shares(&self.query_facets[q as usize], &facets)
+            !(self.cfg.dedupe && q >= ci)
+                && block::may_share(&self.query_summaries[q as usize], &sum)
+                && block::shares(&self.query_facets[q as usize], &facets)
         });
     }
 
@@ -297,6 +305,10 @@ impl Linker {
             out.sampled += 1;
             let rec = PRecord::from_case_cached(case, cache);
             out.tf.add_record(&rec, 1);
+            if self.cfg.params.is_some() {
+                // Parameters given: the sample only counts surnames.
+                continue;
+            }
             self.candidates(ci, &rec, &mut seen);
             for &q in &seen {
                 let g = compare::compare(&self.queries[q as usize], &rec, &child_score);
@@ -376,10 +388,11 @@ impl Linker {
             tops.ids.push((ci, case.id.clone()));
             self.candidates(ci, &rec, &mut seen);
             tops.candidates += seen.len();
+            let cb = scorer.bounds(&rec);
             for &q in &seen {
                 let q = q as usize;
                 let floor = tops.floor(q, top, m.threshold_weight);
-                if let Some((weight, gamma)) = scorer.weigh(&self.queries[q], &rec, floor) {
+                if let Some((weight, gamma)) = scorer.weigh(&self.queries[q], &rec, &cb, floor) {
                     tops.scored += 1;
                     if model::probability(weight) >= self.cfg.threshold && weight >= floor {
                         tops.keep(

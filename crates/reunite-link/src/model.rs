@@ -229,54 +229,77 @@ impl TermFreq {
     pub fn adjust(&self, i: usize, key: u64) -> f64 {
         self.tables[i].adjust(key)
     }
-
-    /// The largest adjustment name field `i` can get (that of a surname seen once or not
-    /// at all), so bounds on a pair's weight hold before its names are compared.
-    pub fn max_adjust(&self, i: usize) -> f64 {
-        let t = &self.tables[i];
-        if t.total < 50 {
-            return 0.0;
-        }
-        (t.sum_sq / t.total as f64)
-            .log2()
-            .clamp(-TF_CLAMP, TF_CLAMP)
-    }
 }
 
 /// Scores pairs and skips the expensive part of those that cannot reach a floor: the
 /// cheap fields (dates, places, sex) are compared first, then the names one field at a
 /// time, and a pair is dropped as soon as what is known plus the most every remaining
-/// name field could add stays below the floor. A pair that is kept gets exactly the
-/// weight and comparison vector of [`crate::compare::compare`] and [`weight`].
+/// name field could add stays below the floor. What a name field can add at most is its
+/// best level's Bayes factor (`identical` only when some reading of one side is the other's
+/// text) plus the largest surname adjustment among the case's own surnames. A pair that is
+/// kept gets exactly the weight and comparison vector of [`crate::compare::compare`] and
+/// [`weight`].
 #[derive(Debug, Clone, Copy)]
 pub struct Scorer<'a> {
     w: &'a Weights,
     tf: &'a TermFreq,
     prior: f64,
-    max_name: [f64; 3],
+}
+
+/// The most each name field of one case can add to a pair's weight: `[field][identical
+/// possible]`. Computed once per case by [`Scorer::bounds`].
+#[derive(Debug, Clone, Copy)]
+pub struct CaseBounds {
+    max_name: [[f64; 2]; 3],
+}
+
+/// Whether some reading of a name in `a` has the text of some reading in `b` (the only way
+/// to the level `identical`).
+fn could_be_identical(a: &[crate::prepared::Name], b: &[crate::prepared::Name]) -> bool {
+    a.iter().any(|x| {
+        x.readings().any(|xr| {
+            b.iter()
+                .any(|y| y.readings().any(|yr| xr.normalized() == yr.normalized()))
+        })
+    })
 }
 
 impl<'a> Scorer<'a> {
     /// A scorer with these weights, surname frequencies and prior.
     pub fn new(w: &'a Weights, tf: &'a TermFreq, prior: f64) -> Scorer<'a> {
-        let max_name = [0, 1, 2].map(|k| {
-            let i = NAME_FIELDS[k];
-            let adj = tf.max_adjust(k);
-            (0..compare::levels(i).len() as u8)
-                .map(|l| w.bf(i, l) + if compare::surname_agrees(l) { adj } else { 0.0 })
-                .fold(f64::NEG_INFINITY, f64::max)
-        });
-        Scorer {
-            w,
-            tf,
-            prior,
-            max_name,
-        }
+        Scorer { w, tf, prior }
     }
 
     /// The prior log2 odds.
     pub fn prior(&self) -> f64 {
         self.prior
+    }
+
+    /// The bounds of a case-shaped record's name fields.
+    pub fn bounds(&self, b: &crate::prepared::PRecord) -> CaseBounds {
+        let fields: [Vec<&crate::prepared::Name>; 3] = [
+            b.mother.names.iter().collect(),
+            b.children.iter().flat_map(|c| c.names.iter()).collect(),
+            b.father.iter().collect(),
+        ];
+        let mut max_name = [[0.0; 2]; 3];
+        for (k, names) in fields.iter().enumerate() {
+            let adj = names
+                .iter()
+                .flat_map(|n| n.readings())
+                .map(|r| self.tf.adjust(k, r.surname_key()))
+                .fold(f64::NEG_INFINITY, f64::max);
+            let i = NAME_FIELDS[k];
+            let n_levels = compare::levels(i).len() as u8;
+            for (ident, m) in max_name[k].iter_mut().enumerate() {
+                *m = (0..n_levels - 1 + ident as u8)
+                    .map(|l| {
+                        self.w.bf(i, l) + if compare::surname_agrees(l) { adj } else { 0.0 }
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+            }
+        }
+        CaseBounds { max_name }
     }
 
     fn name_bf(&self, k: usize, level: u8, key: u64) -> f64 {
@@ -288,53 +311,52 @@ impl<'a> Scorer<'a> {
         b
     }
 
-    /// The weight and comparison vector of request-shaped `a` against case-shaped `b`, or
-    /// `None` when the weight is certainly below `floor` (`f64::NEG_INFINITY` keeps all).
+    /// The weight and comparison vector of request-shaped `a` against case-shaped `b`
+    /// (whose [`Scorer::bounds`] are `cb`), or `None` when the weight is certainly below
+    /// `floor` (`f64::NEG_INFINITY` keeps every pair).
     pub fn weigh(
         &self,
         a: &crate::prepared::PRecord,
         b: &crate::prepared::PRecord,
+        cb: &CaseBounds,
         floor: f64,
     ) -> Option<(f64, Gamma)> {
         use crate::compare::{approx_birth, child_birth, names, place, separation, sex};
+        use crate::prepared::Name;
         let w = self.w;
         // Sums are added in another order than `weight` adds them: a hair of slack.
         let floor = floor - 1e-9;
-        let has = |x: &[crate::prepared::Name], y: &[crate::prepared::Name]| {
-            !x.is_empty() && !y.is_empty()
+        let most = |k: usize, x: &[Name], y: &[Name]| {
+            if x.is_empty() || y.is_empty() {
+                0.0
+            } else {
+                cb.max_name[k][could_be_identical(x, y) as usize]
+            }
         };
         let l1 = approx_birth(a.mother.birth.as_ref(), b.mother.birth.as_ref());
         let l2 = place(&a.mother.place, &b.mother.place);
         let l7 = place(&a.residence, &b.residence);
         let l8 = separation(a.separation, b.separation);
         let mut sum = self.prior + w.bf(1, l1) + w.bf(2, l2) + w.bf(7, l7) + w.bf(8, l8);
-        let mother_max = if has(&a.mother.names, &b.mother.names) {
-            self.max_name[0]
-        } else {
-            0.0
-        };
-        let father_max = if has(&a.father, &b.father) {
-            self.max_name[2]
-        } else {
-            0.0
-        };
         let mut child_max = f64::NEG_INFINITY;
         for ca in &a.children {
-            for cb in &b.children {
-                let s = w.bf(4, child_birth(ca.birth.as_ref(), cb.birth.as_ref()))
-                    + w.bf(5, sex(ca.sex, cb.sex))
-                    + if has(&ca.names, &cb.names) {
-                        self.max_name[1]
-                    } else {
-                        0.0
-                    };
-                child_max = child_max.max(s);
+            for cc in &b.children {
+                let s = w.bf(4, child_birth(ca.birth.as_ref(), cc.birth.as_ref()))
+                    + w.bf(5, sex(ca.sex, cc.sex));
+                // Only worth the name check if it could be the best child.
+                if s + cb.max_name[1][1] > child_max {
+                    child_max = child_max.max(s + most(1, &ca.names, &cc.names));
+                }
             }
         }
         if child_max == f64::NEG_INFINITY {
             child_max = 0.0;
         }
-        if sum + mother_max + child_max + father_max < floor {
+        if sum + child_max < floor - cb.max_name[0][1].max(0.0) - cb.max_name[2][1].max(0.0) {
+            return None;
+        }
+        let father_max = most(2, &a.father, &b.father);
+        if sum + most(0, &a.mother.names, &b.mother.names) + child_max + father_max < floor {
             return None;
         }
         let (mn, mk) = names(&a.mother.names, &b.mother.names);
@@ -443,7 +465,10 @@ pub fn level_frequencies(
             None => vec![0.5; compare::levels(i).len()],
         })
         .collect();
-    for (&p, &n) in patterns {
+    // In a fixed order, so that the sums (and the output) are the same on every run.
+    let mut sorted: Vec<(u64, u64)> = patterns.iter().map(|(&p, &n)| (p, n)).collect();
+    sorted.sort_unstable();
+    for (p, n) in sorted {
         for (i, &l) in Gamma::unpack(p).iter().enumerate() {
             if l != MISSING && (l as usize) < counts[i].len() {
                 counts[i][l as usize] += n as f64;
@@ -480,9 +505,11 @@ pub fn train(
     n_requests: usize,
     init: &Params,
 ) -> Trained {
-    let pats: Vec<([u8; NF], f64)> = blocked
-        .iter()
-        .map(|(&p, &n)| (Gamma::unpack(p), n as f64))
+    let mut sorted: Vec<(u64, u64)> = blocked.iter().map(|(&p, &n)| (p, n)).collect();
+    sorted.sort_unstable();
+    let pats: Vec<([u8; NF], f64)> = sorted
+        .into_iter()
+        .map(|(p, n)| (Gamma::unpack(p), n as f64))
         .collect();
     let total: f64 = pats.iter().map(|x| x.1).sum();
     let u_random = level_frequencies(random, Some((init, PRIOR_U_PAIRS)));

@@ -250,8 +250,21 @@ fn skeleton_similarity(a: &[u8], b: &[u8]) -> f32 {
         return 0.0;
     }
     let n = b.len();
-    let mut prev: Vec<usize> = (0..=n).collect();
-    let mut cur = vec![0; n + 1];
+    // Two rows of the edit-distance table; on the stack for the usual short skeletons
+    // (this runs for millions of name pairs in a batch).
+    const STACK: usize = 48;
+    let (mut prev_a, mut cur_a) = ([0usize; STACK + 1], [0usize; STACK + 1]);
+    let (mut prev_v, mut cur_v);
+    let (mut prev, mut cur): (&mut [usize], &mut [usize]) = if n <= STACK {
+        (&mut prev_a[..=n], &mut cur_a[..=n])
+    } else {
+        prev_v = vec![0usize; n + 1];
+        cur_v = vec![0usize; n + 1];
+        (&mut prev_v[..], &mut cur_v[..])
+    };
+    for (j, x) in prev.iter_mut().enumerate() {
+        *x = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         for j in 1..=n {

@@ -211,6 +211,20 @@ fn prepare<T: Sync>(
     })
 }
 
+/// CPU time this process has used (user + system), for the pass timings; 0 where
+/// `/proc` is missing.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |x| x.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Number of lines of a file (the last one may lack its newline).
 fn count_lines(path: &Path) -> anyhow::Result<usize> {
     use std::io::Read;
@@ -321,7 +335,7 @@ fn stream_cases<S: Send>(
 /// Both passes of the linker over a cases file; returns the bad-line count.
 fn link_file(linker: &mut Linker, path: &Path) -> anyhow::Result<(Vec<Tops>, usize)> {
     linker.expect_cases(count_lines(path)?);
-    let t = std::time::Instant::now();
+    let (t, c) = (std::time::Instant::now(), cpu_seconds());
     let l: &Linker = linker;
     let (trained, bad) = stream_cases(
         path,
@@ -338,8 +352,12 @@ fn link_file(linker: &mut Linker, path: &Path) -> anyhow::Result<(Vec<Tops>, usi
         }
     }
     linker.train();
-    eprintln!("first pass (count, check, train) {:.1?}", t.elapsed());
-    let t = std::time::Instant::now();
+    eprintln!(
+        "first pass (count, check, train): {:.1?}, CPU {:.1} s",
+        t.elapsed(),
+        cpu_seconds() - c
+    );
+    let (t, c) = (std::time::Instant::now(), cpu_seconds());
     let l: &Linker = linker;
     let (scored, _) = stream_cases(
         path,
@@ -348,7 +366,11 @@ fn link_file(linker: &mut Linker, path: &Path) -> anyhow::Result<(Vec<Tops>, usi
         || (l.name_cache(), Tops::default()),
         |(cache, tops): &mut (NameCache, Tops), cases| l.score_chunk(cases, cache, tops),
     )?;
-    eprintln!("second pass (score) {:.1?}", t.elapsed());
+    eprintln!(
+        "second pass (score): {:.1?}, CPU {:.1} s",
+        t.elapsed(),
+        cpu_seconds() - c
+    );
     Ok((scored.into_iter().map(|s| s.1).collect(), bad))
 }
 
@@ -480,8 +502,14 @@ pub fn link(args: LinkArgs) -> anyhow::Result<()> {
         seed: args.seed,
         params: load_params(args.params.as_ref())?,
         dedupe: false,
+        ..Default::default()
     };
     let mut linker = Linker::with_names(queries, cfg, names);
+    eprintln!(
+        "requests read, prepared and indexed: {:.1?}, CPU {:.1} s",
+        t0.elapsed(),
+        cpu_seconds()
+    );
     let (tops, bad) = link_file(&mut linker, &args.cases)?;
     reader.bad += bad;
     let (matches, params, stats) = linker.finish(tops);
@@ -522,6 +550,7 @@ pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
         seed: args.seed,
         params: load_params(args.params.as_ref())?,
         dedupe: true,
+        ..Default::default()
     };
     let mut linker = Linker::with_names(queries, cfg, names);
     let tops = link_all(&mut linker, cases);
