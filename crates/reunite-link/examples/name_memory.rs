@@ -2,10 +2,10 @@
 //!
 //! Prepares the first 100,000 name texts of `generate(42, 100000, 1000, 0.2)` (mothers,
 //! children, fathers, in case order; repeats kept, no cache) as `PreparedName`s and then as the
-//! linker's `LName`s, and reads VmRSS from /proc/self/status as they are added. The figure per
-//! name is the marginal one over the second half (RSS at 100 % minus RSS at 50 %), so that heap
-//! freed earlier (by the generator, by the tables' first use) and reused by the first names
-//! does not count as zero cost; the cases stay alive for the same reason.
+//! linker's `LName`s, and reads VmRSS from /proc/self/status as they are added. The texts are
+//! generated in a child process, and the figure per name is the marginal one over the second
+//! half (RSS at 100 % minus RSS at 50 %), so that heap freed earlier (by the generator, by the
+//! tables' first use) and reused by the first names does not count as zero cost.
 //!
 //! Run: `cargo run --release -p reunite-link --example name_memory [-- N]`
 use std::hint::black_box;
@@ -23,26 +23,46 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100_000);
+/// The first `n` name texts of the generated cases, one per line (run in a child process, so
+/// that the heap the generator frees is not reused by the names measured).
+fn print_texts(n: usize) {
+    use std::io::Write;
     let (cases, _, _) = generate(42, 100_000, 1000, 0.2);
-    let mut texts: Vec<String> = Vec::with_capacity(n);
-    'outer: for c in &cases {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut k = 0;
+    for c in &cases {
         let people = std::iter::once(&c.mother.names)
             .chain(c.children.iter().map(|k| &k.names))
             .chain(c.father.as_ref().map(|f| &f.names));
-        for names in people {
-            for name in names {
-                if texts.len() == n {
-                    break 'outer;
-                }
-                texts.push(name.text.clone());
+        for name in people.flatten() {
+            if k == n {
+                return;
             }
+            writeln!(out, "{}", name.text.replace('\n', " ")).expect("stdout");
+            k += 1;
         }
     }
+}
+
+fn main() {
+    use std::io::BufRead;
+    let mut args = std::env::args().skip(1);
+    let first = args.next();
+    if first.as_deref() == Some("--print-texts") {
+        print_texts(args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000));
+        return;
+    }
+    let n: usize = first.and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let mut child = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--print-texts", &n.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("child");
+    let mut texts: Vec<String> = Vec::with_capacity(n);
+    for line in std::io::BufReader::new(child.stdout.take().expect("pipe")).lines() {
+        texts.push(line.expect("utf-8"));
+    }
+    assert!(child.wait().expect("child").success());
     let n = texts.len();
     // Tables decoded before measuring.
     black_box(PreparedName::new("김 Kim 金 Jin"));
