@@ -1,7 +1,7 @@
 //! Comparison of prepared names: graded levels, a similarity, and on demand an explanation.
 
 use crate::hangul;
-use crate::name::{Parse, PreparedName, Src, Syl};
+use crate::name::{Parse, PreparedName, Src, Syl, SylRef};
 use crate::tables::{self, TABLES};
 
 /// How alike two names are, from most to least alike. The order is meaningful
@@ -264,7 +264,7 @@ fn skeleton_similarity(a: &[u8], b: &[u8]) -> f32 {
 }
 
 /// Sequence score: (min, mean) over aligned syllables; None when lengths differ.
-fn seq(a: &[Syl], b: &[Syl]) -> Option<(f32, f32)> {
+fn seq(a: &[SylRef], b: &[SylRef]) -> Option<(f32, f32)> {
     if a.len() != b.len() || a.is_empty() {
         return None;
     }
@@ -281,9 +281,9 @@ fn seq(a: &[Syl], b: &[Syl]) -> Option<(f32, f32)> {
 const W_SUR: f32 = 0.3;
 
 fn score(pa: &Parse, pb: &Parse) -> Comparison {
-    let (s_min, s_mean) = seq(&pa.sur, &pb.sur).unwrap_or((0.0, 0.0));
+    let (s_min, s_mean) = seq(pa.sur(), pb.sur()).unwrap_or((0.0, 0.0));
     let s_ok = s_min >= 0.7;
-    let (level, sim) = match (pa.given.is_empty(), pb.given.is_empty()) {
+    let (level, sim) = match (pa.given().is_empty(), pb.given().is_empty()) {
         (true, true) => {
             let l = if s_min >= 0.9 {
                 Level::SameReading
@@ -306,7 +306,7 @@ fn score(pa: &Parse, pb: &Parse) -> Comparison {
             let aligned = if pa.has_unknown || pb.has_unknown {
                 None
             } else {
-                seq(&pa.given, &pb.given)
+                seq(pa.given(), pb.given())
             };
             match aligned {
                 Some((g_min, g_mean)) => {
@@ -409,49 +409,50 @@ pub fn explain(a: &PreparedName, b: &PreparedName) -> Explanation {
     let (c, i, j) = best_pair(a, b);
     let mut meetings = Vec::new();
     if let (Some(pa), Some(pb)) = (a.parses.get(i), b.parses.get(j)) {
-        let mut part = |name: &'static str, x: &[Syl], y: &[Syl], skel: Option<(&[u8], &[u8])>| {
-            if x.len() == y.len() && skel.is_none() {
-                for (p, q) in x.iter().zip(y) {
-                    let (s, how, r) = syl(p, q);
+        let mut part =
+            |name: &'static str, x: &[SylRef], y: &[SylRef], skel: Option<(&[u8], &[u8])>| {
+                if x.len() == y.len() && skel.is_none() {
+                    for (p, q) in x.iter().zip(y) {
+                        let (s, how, r) = syl(p, q);
+                        meetings.push(Meeting {
+                            part: name,
+                            left: p.label.to_string(),
+                            right: q.label.to_string(),
+                            how,
+                            reading: reading_text(r),
+                            score: s,
+                        });
+                    }
+                } else if !x.is_empty() && !y.is_empty() {
+                    let f = skel.map(|(s, t)| skeleton_similarity(s, t)).unwrap_or(0.0);
                     meetings.push(Meeting {
                         part: name,
-                        left: p.label.to_string(),
-                        right: q.label.to_string(),
-                        how,
-                        reading: reading_text(r),
-                        score: s,
+                        left: x
+                            .iter()
+                            .map(|s| s.label.as_ref())
+                            .collect::<Vec<_>>()
+                            .join("-"),
+                        right: y
+                            .iter()
+                            .map(|s| s.label.as_ref())
+                            .collect::<Vec<_>>()
+                            .join("-"),
+                        how: if skel.is_some() {
+                            How::Skeleton
+                        } else {
+                            How::None
+                        },
+                        reading: None,
+                        score: f,
                     });
                 }
-            } else if !x.is_empty() && !y.is_empty() {
-                let f = skel.map(|(s, t)| skeleton_similarity(s, t)).unwrap_or(0.0);
-                meetings.push(Meeting {
-                    part: name,
-                    left: x
-                        .iter()
-                        .map(|s| s.label.as_ref())
-                        .collect::<Vec<_>>()
-                        .join("-"),
-                    right: y
-                        .iter()
-                        .map(|s| s.label.as_ref())
-                        .collect::<Vec<_>>()
-                        .join("-"),
-                    how: if skel.is_some() {
-                        How::Skeleton
-                    } else {
-                        How::None
-                    },
-                    reading: None,
-                    score: f,
-                });
-            }
-        };
-        part("surname", &pa.sur, &pb.sur, None);
-        let unaligned = pa.has_unknown || pb.has_unknown || pa.given.len() != pb.given.len();
+            };
+        part("surname", pa.sur(), pb.sur(), None);
+        let unaligned = pa.has_unknown || pb.has_unknown || pa.given().len() != pb.given().len();
         part(
             "given",
-            &pa.given,
-            &pb.given,
+            pa.given(),
+            pb.given(),
             unaligned.then_some((&*pa.skel, &*pb.skel)),
         );
     }
