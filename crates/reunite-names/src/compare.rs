@@ -280,7 +280,8 @@ fn seq(a: &[SylRef], b: &[SylRef]) -> Option<(f32, f32)> {
 
 const W_SUR: f32 = 0.3;
 
-fn score(pa: &Parse, pb: &Parse) -> Comparison {
+/// Score of a pair of parses; `ka`, `kb`: their skeletons.
+fn score(pa: &Parse, ka: &[u8], pb: &Parse, kb: &[u8]) -> Comparison {
     let (s_min, s_mean) = seq(pa.sur(), pb.sur()).unwrap_or((0.0, 0.0));
     let s_ok = s_min >= 0.7;
     let (level, sim) = match (pa.given().is_empty(), pb.given().is_empty()) {
@@ -326,7 +327,7 @@ fn score(pa: &Parse, pb: &Parse) -> Comparison {
                     (l, W_SUR * s_mean + (1.0 - W_SUR) * g_mean)
                 }
                 None => {
-                    let f = skeleton_similarity(&pa.skel, &pb.skel);
+                    let f = skeleton_similarity(ka, kb);
                     let l = if s_ok && f >= 0.8 {
                         Level::CloseReading
                     } else if s_ok && f >= 0.6 {
@@ -365,7 +366,7 @@ pub fn compare(a: &PreparedName, b: &PreparedName) -> Comparison {
 }
 
 fn best_pair(a: &PreparedName, b: &PreparedName) -> (Comparison, usize, usize) {
-    if a.hash == b.hash && a.text == b.text {
+    if a.hash == b.hash && a.text() == b.text() {
         return (
             Comparison {
                 level: Level::Identical,
@@ -385,7 +386,7 @@ fn best_pair(a: &PreparedName, b: &PreparedName) -> (Comparison, usize, usize) {
     );
     for (i, pa) in a.parses.iter().enumerate() {
         for (j, pb) in b.parses.iter().enumerate() {
-            let c = score(pa, pb);
+            let c = score(pa, a.skel(i), pb, b.skel(j));
             if best.1 == usize::MAX || better(best.0, c) {
                 best = (c, i, j);
             }
@@ -453,7 +454,7 @@ pub fn explain(a: &PreparedName, b: &PreparedName) -> Explanation {
             "given",
             pa.given(),
             pb.given(),
-            unaligned.then_some((&*pa.skel, &*pb.skel)),
+            unaligned.then_some((a.skel(i), b.skel(j))),
         );
     }
     Explanation {

@@ -230,7 +230,7 @@ fn product_keys(tag: u8, cands: &[Cands], n_sur: usize, cap: usize, out: &mut Ve
     }
 }
 
-fn reading_keys(name: &PreparedName) -> Box<[u64]> {
+fn reading_keys(name: &PreparedName) -> Vec<u64> {
     let mut out = Vec::new();
     let mut cands = [Cands::default(); MAX_SYLLABLES];
     for p in &name.parses {
@@ -250,11 +250,11 @@ fn reading_keys(name: &PreparedName) -> Box<[u64]> {
         product_keys(11, &cands[..n], n_sur, KEYS_PER_SPACE, &mut out);
     }
     out.truncate(MAX_READING_KEYS);
-    out.into_boxed_slice()
+    out
 }
 
 pub(crate) fn compute(name: &mut PreparedName) {
-    name.reading_keys = reading_keys(name);
+    let reading_keys = reading_keys(name);
     let mut keys = Vec::new();
     let mut surname_key = 0;
     for p in &name.parses {
@@ -306,7 +306,7 @@ pub(crate) fn compute(name: &mut PreparedName) {
         }
     }
     name.surname_key = surname_key;
-    name.keys = keys.into_boxed_slice();
+    name.set_keys(keys, &reading_keys);
 }
 
 #[cfg(test)]

@@ -405,21 +405,22 @@ impl SylRef {
 pub(crate) struct Parse {
     /// The surname syllables, then the given-name ones.
     syls: Box<[SylRef]>,
-    n_sur: u32,
+    n_sur: usize,
+    /// Where the skeleton of this parse ends in the name's buffer (see
+    /// [`PreparedName::skel`]).
+    skel_end: usize,
     pub has_unknown: bool,
-    /// Coarse phonetic skeleton of the given name, for names whose syllables do not align.
-    pub skel: Box<[u8]>,
 }
 
 impl Parse {
     /// The surname syllables.
     pub fn sur(&self) -> &[SylRef] {
-        &self.syls[..self.n_sur as usize]
+        &self.syls[..self.n_sur]
     }
 
     /// The given-name syllables.
     pub fn given(&self) -> &[SylRef] {
-        &self.syls[self.n_sur as usize..]
+        &self.syls[self.n_sur..]
     }
 
     /// The surname syllables, then the given-name ones.
@@ -433,7 +434,6 @@ impl std::fmt::Debug for Parse {
         f.debug_struct("Parse")
             .field("sur", &self.sur())
             .field("given", &self.given())
-            .field("skel", &self.skel)
             .field("has_unknown", &self.has_unknown)
             .finish()
     }
@@ -448,14 +448,30 @@ impl std::fmt::Debug for Parse {
 /// let b = PreparedName::new("Lee Young-ja");
 /// assert!(compare(&a, &b).level >= Level::SameReading);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PreparedName {
-    pub(crate) text: Box<str>,
+    /// The normalized text, then the skeletons of the parses (ASCII), one allocation.
+    buf: Box<str>,
+    text_len: usize,
     pub(crate) hash: u64,
     pub(crate) parses: Box<[Parse]>,
     pub(crate) surname_key: u64,
-    pub(crate) keys: Box<[u64]>,
-    pub(crate) reading_keys: Box<[u64]>,
+    /// The blocking keys, then the reading keys, one allocation.
+    keys: Box<[u64]>,
+    n_blocking: usize,
+}
+
+impl std::fmt::Debug for PreparedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedName")
+            .field("text", &self.text())
+            .field("hash", &self.hash)
+            .field("parses", &self.parses)
+            .field("surname_key", &self.surname_key)
+            .field("keys", &self.blocking_keys())
+            .field("reading_keys", &self.reading_keys())
+            .finish()
+    }
 }
 
 pub(crate) fn fnv(tag: u8, vals: impl IntoIterator<Item = u16>) -> u64 {
@@ -515,21 +531,57 @@ impl PreparedName {
         } else if let Some(ts) = build_tokens(&toks, &[], Interp::Korean) {
             order_parses(ts, Interp::Korean, &mut parses);
         }
+        // The text and the skeletons in one buffer (skeletons are ASCII).
+        let mut buf =
+            String::with_capacity(norm.len() + parses.iter().map(|p| p.1.len()).sum::<usize>());
+        buf.push_str(&norm);
+        let parses: Box<[Parse]> = parses
+            .into_iter()
+            .map(|(mut p, skel)| {
+                buf.extend(skel.iter().map(|&b| char::from(b)));
+                p.skel_end = buf.len();
+                p
+            })
+            .collect();
         let mut name = PreparedName {
             hash: fnv(0, norm.encode_utf16()),
-            text: norm.into(),
-            parses: parses.into_boxed_slice(),
+            buf: buf.into_boxed_str(),
+            text_len: norm.len(),
+            parses,
             surname_key: 0,
             keys: Box::default(),
-            reading_keys: Box::default(),
+            n_blocking: 0,
         };
         crate::keys::compute(&mut name);
         name
     }
 
     /// The normalized text.
+    pub(crate) fn text(&self) -> &str {
+        &self.buf[..self.text_len]
+    }
+
+    /// Coarse phonetic skeleton of the given name of parse `i`, for names whose syllables do
+    /// not align.
+    pub(crate) fn skel(&self, i: usize) -> &[u8] {
+        let start = match i.checked_sub(1) {
+            Some(j) => self.parses[j].skel_end,
+            None => self.text_len,
+        };
+        &self.buf.as_bytes()[start..self.parses[i].skel_end]
+    }
+
+    /// Sets the keys: blocking keys, then reading keys.
+    pub(crate) fn set_keys(&mut self, blocking: Vec<u64>, reading: &[u64]) {
+        self.n_blocking = blocking.len();
+        let mut keys = blocking;
+        keys.extend_from_slice(reading);
+        self.keys = keys.into_boxed_slice();
+    }
+
+    /// The normalized text.
     pub fn normalized(&self) -> &str {
-        &self.text
+        self.text()
     }
 
     /// Whether any reading was found (false for empty or unreadable input).
@@ -548,7 +600,7 @@ impl PreparedName {
     /// share at least one. Each combines a candidate surname reading with the coarse initial
     /// consonant of the given name.
     pub fn blocking_keys(&self) -> &[u64] {
-        &self.keys
+        &self.keys[..self.n_blocking]
     }
 
     /// Whole-name reading keys: the name read syllable by syllable in Korean (initial-sound
@@ -559,7 +611,7 @@ impl PreparedName {
     /// Hangul one) go through the Hanja read so, most common first. At most 12 keys, computed
     /// in [`PreparedName::new`]; empty when a syllable has no reading or there is no given name.
     pub fn reading_keys(&self) -> &[u64] {
-        &self.reading_keys
+        &self.keys[self.n_blocking..]
     }
 
     /// The surname and given name of the preferred parse as Hangul (first reading of each
@@ -578,9 +630,8 @@ impl PreparedName {
     /// syllables are not counted: they are interned once for the whole process.
     pub fn size_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.text.len()
+            + self.buf.len()
             + self.keys.len() * 8
-            + self.reading_keys.len() * 8
             + self
                 .parses
                 .iter()
@@ -594,7 +645,6 @@ impl PreparedName {
                                 SylRef::Owned(s) => std::mem::size_of::<Syl>() + s.label.len(),
                             })
                             .sum::<usize>()
-                        + p.skel.len()
                 })
                 .sum::<usize>()
     }
@@ -735,7 +785,7 @@ fn build_tokens(
     (!out.is_empty()).then_some(out)
 }
 
-fn order_parses(mut ts: Vec<Tok>, _interp: Interp, parses: &mut Vec<Parse>) {
+fn order_parses(mut ts: Vec<Tok>, _interp: Interp, parses: &mut Vec<(Parse, Vec<u8>)>) {
     let n = ts.len();
     if n == 1 {
         // One token: surname is its first syllable (or a compound surname).
@@ -790,19 +840,21 @@ fn compound_at_start(syls: &[SylRef]) -> bool {
     })
 }
 
-fn make_parse(sur: Vec<SylRef>, given: Vec<SylRef>) -> Parse {
+/// A parse and the skeleton of its given name (placed in the name's buffer afterwards).
+fn make_parse(sur: Vec<SylRef>, given: Vec<SylRef>) -> (Parse, Vec<u8>) {
     let spelled: String = given.iter().map(|s| s.spelling()).collect();
     let has_unknown = sur.iter().chain(&given).any(|s| s.src == Src::Unknown);
-    let n_sur = sur.len() as u32;
+    let n_sur = sur.len();
     let mut syls = Vec::with_capacity(sur.len() + given.len());
     syls.extend(sur);
     syls.extend(given);
-    Parse {
-        skel: skeleton(&spelled).into(),
+    let parse = Parse {
         syls: syls.into_boxed_slice(),
         n_sur,
+        skel_end: 0,
         has_unknown,
-    }
+    };
+    (parse, skeleton(&spelled))
 }
 
 /// A coarse phonetic skeleton of a romanized string: consonants merged by place, vowels by
