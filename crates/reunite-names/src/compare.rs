@@ -280,11 +280,14 @@ fn seq(a: &[SylRef], b: &[SylRef]) -> Option<(f32, f32)> {
 
 const W_SUR: f32 = 0.3;
 
-/// Score of a pair of parses; `ka`, `kb`: their skeletons.
-fn score(pa: &Parse, ka: &[u8], pb: &Parse, kb: &[u8]) -> Comparison {
-    let (s_min, s_mean) = seq(pa.sur(), pb.sur()).unwrap_or((0.0, 0.0));
+/// Score of a pair of parses; `skels` gives their skeletons, needed only when the given names
+/// do not align.
+#[inline]
+fn score<'a>(pa: &Parse, pb: &Parse, skels: impl FnOnce() -> (&'a [u8], &'a [u8])) -> Comparison {
+    let ((sur_a, given_a), (sur_b, given_b)) = (pa.parts(), pb.parts());
+    let (s_min, s_mean) = seq(sur_a, sur_b).unwrap_or((0.0, 0.0));
     let s_ok = s_min >= 0.7;
-    let (level, sim) = match (pa.given().is_empty(), pb.given().is_empty()) {
+    let (level, sim) = match (given_a.is_empty(), given_b.is_empty()) {
         (true, true) => {
             let l = if s_min >= 0.9 {
                 Level::SameReading
@@ -307,7 +310,7 @@ fn score(pa: &Parse, ka: &[u8], pb: &Parse, kb: &[u8]) -> Comparison {
             let aligned = if pa.has_unknown || pb.has_unknown {
                 None
             } else {
-                seq(pa.given(), pb.given())
+                seq(given_a, given_b)
             };
             match aligned {
                 Some((g_min, g_mean)) => {
@@ -327,6 +330,7 @@ fn score(pa: &Parse, ka: &[u8], pb: &Parse, kb: &[u8]) -> Comparison {
                     (l, W_SUR * s_mean + (1.0 - W_SUR) * g_mean)
                 }
                 None => {
+                    let (ka, kb) = skels();
                     let f = skeleton_similarity(ka, kb);
                     let l = if s_ok && f >= 0.8 {
                         Level::CloseReading
@@ -386,7 +390,7 @@ fn best_pair(a: &PreparedName, b: &PreparedName) -> (Comparison, usize, usize) {
     );
     for (i, pa) in a.parses.iter().enumerate() {
         for (j, pb) in b.parses.iter().enumerate() {
-            let c = score(pa, a.skel(i), pb, b.skel(j));
+            let c = score(pa, pb, || (a.skel(i), b.skel(j)));
             if best.1 == usize::MAX || better(best.0, c) {
                 best = (c, i, j);
             }

@@ -423,6 +423,12 @@ impl Parse {
         &self.syls[self.n_sur..]
     }
 
+    /// The surname syllables and the given-name ones.
+    #[inline]
+    pub fn parts(&self) -> (&[SylRef], &[SylRef]) {
+        self.syls.split_at(self.n_sur)
+    }
+
     /// The surname syllables, then the given-name ones.
     pub fn syls(&self) -> &[SylRef] {
         &self.syls
