@@ -187,9 +187,9 @@ fn syl(a: &Syl, b: &Syl) -> (f32, How, Option<(bool, u16)>) {
         return (S_DOUBLE, How::ViaTwoHanja, None);
     }
     let mut best = (0.0f32, How::None, None);
-    for &x in ak {
-        for &y in bk {
-            let s = hangul::jamo_similarity(x, y);
+    for (&x, jx) in ak.iter().zip(&a.kor_jamo) {
+        for (&y, jy) in bk.iter().zip(&b.kor_jamo) {
+            let s = hangul::jamo_similarity_of(x, jx, y, jy);
             if s > best.0 {
                 best = (s, How::CloseKorean, Some((true, x)));
             }

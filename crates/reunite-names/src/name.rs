@@ -150,6 +150,8 @@ pub(crate) struct Syl {
     pub src: Src,
     /// Folded Hangul readings.
     pub kor: Small,
+    /// The jamo of each of `kor`, for close readings (computed once: syllables are shared).
+    pub kor_jamo: [hangul::JamoInfo; 7],
     /// Korean reading ids of `kor` (for the bit sets).
     pub kor_kid: Small,
     /// Pinyin ids.
@@ -171,6 +173,7 @@ impl Syl {
         Syl {
             src,
             kor: Small::default(),
+            kor_jamo: Default::default(),
             kor_kid: Small::default(),
             man: Small::default(),
             kor_inf: [0; 8],
@@ -183,7 +186,11 @@ impl Syl {
 
     fn add_kor(&mut self, folded: u16, infer: bool) {
         let t = &*TABLES;
+        let n = self.kor.as_slice().len();
         self.kor.push(folded);
+        if self.kor.as_slice().len() > n {
+            self.kor_jamo[n] = hangul::jamo_info(folded);
+        }
         let k = t.kid_of(folded);
         if k != u16::MAX {
             self.kor_kid.push(k);
