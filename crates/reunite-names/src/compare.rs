@@ -1,7 +1,7 @@
 //! Comparison of prepared names: graded levels, a similarity, and on demand an explanation.
 
 use crate::hangul;
-use crate::name::{Parse, PreparedName, Src, Syl};
+use crate::name::{Parse, PreparedName, Src, Syl, SylRef};
 use crate::tables::{self, TABLES};
 
 /// How alike two names are, from most to least alike. The order is meaningful
@@ -187,9 +187,9 @@ fn syl(a: &Syl, b: &Syl) -> (f32, How, Option<(bool, u16)>) {
         return (S_DOUBLE, How::ViaTwoHanja, None);
     }
     let mut best = (0.0f32, How::None, None);
-    for &x in ak {
-        for &y in bk {
-            let s = hangul::jamo_similarity(x, y);
+    for (&x, jx) in ak.iter().zip(&a.kor_jamo) {
+        for (&y, jy) in bk.iter().zip(&b.kor_jamo) {
+            let s = hangul::jamo_similarity_of(x, jx, y, jy);
             if s > best.0 {
                 best = (s, How::CloseKorean, Some((true, x)));
             }
@@ -277,7 +277,7 @@ fn skeleton_similarity(a: &[u8], b: &[u8]) -> f32 {
 }
 
 /// Sequence score: (min, mean) over aligned syllables; None when lengths differ.
-fn seq(a: &[Syl], b: &[Syl]) -> Option<(f32, f32)> {
+fn seq(a: &[SylRef], b: &[SylRef]) -> Option<(f32, f32)> {
     if a.len() != b.len() || a.is_empty() {
         return None;
     }
@@ -293,10 +293,14 @@ fn seq(a: &[Syl], b: &[Syl]) -> Option<(f32, f32)> {
 
 const W_SUR: f32 = 0.3;
 
-fn score(pa: &Parse, pb: &Parse) -> Comparison {
-    let (s_min, s_mean) = seq(&pa.sur, &pb.sur).unwrap_or((0.0, 0.0));
+/// Score of a pair of parses; `skels` gives their skeletons, needed only when the given names
+/// do not align.
+#[inline]
+fn score<'a>(pa: &Parse, pb: &Parse, skels: impl FnOnce() -> (&'a [u8], &'a [u8])) -> Comparison {
+    let ((sur_a, given_a), (sur_b, given_b)) = (pa.parts(), pb.parts());
+    let (s_min, s_mean) = seq(sur_a, sur_b).unwrap_or((0.0, 0.0));
     let s_ok = s_min >= 0.7;
-    let (level, sim) = match (pa.given.is_empty(), pb.given.is_empty()) {
+    let (level, sim) = match (given_a.is_empty(), given_b.is_empty()) {
         (true, true) => {
             let l = if s_min >= 0.9 {
                 Level::SameReading
@@ -319,7 +323,7 @@ fn score(pa: &Parse, pb: &Parse) -> Comparison {
             let aligned = if pa.has_unknown || pb.has_unknown {
                 None
             } else {
-                seq(&pa.given, &pb.given)
+                seq(given_a, given_b)
             };
             match aligned {
                 Some((g_min, g_mean)) => {
@@ -339,7 +343,8 @@ fn score(pa: &Parse, pb: &Parse) -> Comparison {
                     (l, W_SUR * s_mean + (1.0 - W_SUR) * g_mean)
                 }
                 None => {
-                    let f = skeleton_similarity(&pa.skel, &pb.skel);
+                    let (ka, kb) = skels();
+                    let f = skeleton_similarity(ka, kb);
                     let l = if s_ok && f >= 0.8 {
                         Level::CloseReading
                     } else if s_ok && f >= 0.6 {
@@ -378,7 +383,7 @@ pub fn compare(a: &PreparedName, b: &PreparedName) -> Comparison {
 }
 
 fn best_pair(a: &PreparedName, b: &PreparedName) -> (Comparison, usize, usize) {
-    if a.hash == b.hash && a.text == b.text {
+    if a.hash == b.hash && a.text() == b.text() {
         return (
             Comparison {
                 level: Level::Identical,
@@ -398,7 +403,7 @@ fn best_pair(a: &PreparedName, b: &PreparedName) -> (Comparison, usize, usize) {
     );
     for (i, pa) in a.parses.iter().enumerate() {
         for (j, pb) in b.parses.iter().enumerate() {
-            let c = score(pa, pb);
+            let c = score(pa, pb, || (a.skel(i), b.skel(j)));
             if best.1 == usize::MAX || better(best.0, c) {
                 best = (c, i, j);
             }
@@ -422,50 +427,51 @@ pub fn explain(a: &PreparedName, b: &PreparedName) -> Explanation {
     let (c, i, j) = best_pair(a, b);
     let mut meetings = Vec::new();
     if let (Some(pa), Some(pb)) = (a.parses.get(i), b.parses.get(j)) {
-        let mut part = |name: &'static str, x: &[Syl], y: &[Syl], skel: Option<(&[u8], &[u8])>| {
-            if x.len() == y.len() && skel.is_none() {
-                for (p, q) in x.iter().zip(y) {
-                    let (s, how, r) = syl(p, q);
+        let mut part =
+            |name: &'static str, x: &[SylRef], y: &[SylRef], skel: Option<(&[u8], &[u8])>| {
+                if x.len() == y.len() && skel.is_none() {
+                    for (p, q) in x.iter().zip(y) {
+                        let (s, how, r) = syl(p, q);
+                        meetings.push(Meeting {
+                            part: name,
+                            left: p.label.to_string(),
+                            right: q.label.to_string(),
+                            how,
+                            reading: reading_text(r),
+                            score: s,
+                        });
+                    }
+                } else if !x.is_empty() && !y.is_empty() {
+                    let f = skel.map(|(s, t)| skeleton_similarity(s, t)).unwrap_or(0.0);
                     meetings.push(Meeting {
                         part: name,
-                        left: p.label.to_string(),
-                        right: q.label.to_string(),
-                        how,
-                        reading: reading_text(r),
-                        score: s,
+                        left: x
+                            .iter()
+                            .map(|s| s.label.as_ref())
+                            .collect::<Vec<_>>()
+                            .join("-"),
+                        right: y
+                            .iter()
+                            .map(|s| s.label.as_ref())
+                            .collect::<Vec<_>>()
+                            .join("-"),
+                        how: if skel.is_some() {
+                            How::Skeleton
+                        } else {
+                            How::None
+                        },
+                        reading: None,
+                        score: f,
                     });
                 }
-            } else if !x.is_empty() && !y.is_empty() {
-                let f = skel.map(|(s, t)| skeleton_similarity(s, t)).unwrap_or(0.0);
-                meetings.push(Meeting {
-                    part: name,
-                    left: x
-                        .iter()
-                        .map(|s| s.label.as_ref())
-                        .collect::<Vec<_>>()
-                        .join("-"),
-                    right: y
-                        .iter()
-                        .map(|s| s.label.as_ref())
-                        .collect::<Vec<_>>()
-                        .join("-"),
-                    how: if skel.is_some() {
-                        How::Skeleton
-                    } else {
-                        How::None
-                    },
-                    reading: None,
-                    score: f,
-                });
-            }
-        };
-        part("surname", &pa.sur, &pb.sur, None);
-        let unaligned = pa.has_unknown || pb.has_unknown || pa.given.len() != pb.given.len();
+            };
+        part("surname", pa.sur(), pb.sur(), None);
+        let unaligned = pa.has_unknown || pb.has_unknown || pa.given().len() != pb.given().len();
         part(
             "given",
-            &pa.given,
-            &pb.given,
-            unaligned.then_some((&*pa.skel, &*pb.skel)),
+            pa.given(),
+            pb.given(),
+            unaligned.then_some((a.skel(i), b.skel(j))),
         );
     }
     Explanation {

@@ -95,31 +95,60 @@ fn final_group(f: u8) -> u8 {
     }
 }
 
+/// What [`jamo_similarity`] needs of a syllable, computed once (kept in each syllable's
+/// readings, see `Syl::kor_jamo`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct JamoInfo {
+    i: u8,
+    v: u8,
+    f: u8,
+    initial_class: u8,
+    vowel_group: u8,
+    final_group: u8,
+}
+
+/// The [`JamoInfo`] of a syllable.
+pub(crate) fn jamo_info(s: u16) -> JamoInfo {
+    let (i, v, f) = split(s);
+    JamoInfo {
+        i,
+        v,
+        f,
+        initial_class: initial_class(s),
+        vowel_group: vowel_group(v),
+        final_group: final_group(f),
+    }
+}
+
 /// Similarity in [0, 1] of two (already folded) syllables, from their jamo: 1 when equal, about
 /// 0.7 for one romanization-confusable difference, lower for more or larger differences.
 pub(crate) fn jamo_similarity(a: u16, b: u16) -> f32 {
+    jamo_similarity_of(a, &jamo_info(a), b, &jamo_info(b))
+}
+
+/// [`jamo_similarity`] of `a` and `b` given their [`jamo_info`].
+#[inline]
+pub(crate) fn jamo_similarity_of(a: u16, ja: &JamoInfo, b: u16, jb: &JamoInfo) -> f32 {
     if a == b {
         return 1.0;
     }
-    let (ai, av, af) = split(a);
-    let (bi, bv, bf) = split(b);
     let mut pen = 0.0f32;
-    if ai != bi {
-        pen += if initial_class(a) == initial_class(b) {
+    if ja.i != jb.i {
+        pen += if ja.initial_class == jb.initial_class {
             0.15
         } else {
             0.35
         };
     }
-    if av != bv {
-        pen += if vowel_group(av) == vowel_group(bv) {
+    if ja.v != jb.v {
+        pen += if ja.vowel_group == jb.vowel_group {
             0.15
         } else {
             0.35
         };
     }
-    if af != bf {
-        pen += if final_group(af) == final_group(bf) {
+    if ja.f != jb.f {
+        pen += if ja.final_group == jb.final_group {
             0.15
         } else {
             0.3

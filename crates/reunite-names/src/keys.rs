@@ -230,16 +230,16 @@ fn product_keys(tag: u8, cands: &[Cands], n_sur: usize, cap: usize, out: &mut Ve
     }
 }
 
-fn reading_keys(name: &PreparedName) -> Box<[u64]> {
+fn reading_keys(name: &PreparedName) -> Vec<u64> {
     let mut out = Vec::new();
     let mut cands = [Cands::default(); MAX_SYLLABLES];
     for p in &name.parses {
-        let n_sur = p.sur.len();
-        let n = n_sur + p.given.len();
+        let n_sur = p.sur().len();
+        let n = n_sur + p.given().len();
         if n > MAX_SYLLABLES {
             continue;
         }
-        let syls = p.sur.iter().chain(&p.given);
+        let syls = p.syls().iter();
         for (i, s) in syls.clone().enumerate() {
             cands[i] = kor_cands(s, i < n_sur);
         }
@@ -250,17 +250,17 @@ fn reading_keys(name: &PreparedName) -> Box<[u64]> {
         product_keys(11, &cands[..n], n_sur, KEYS_PER_SPACE, &mut out);
     }
     out.truncate(MAX_READING_KEYS);
-    out.into_boxed_slice()
+    out
 }
 
 pub(crate) fn compute(name: &mut PreparedName) {
-    name.reading_keys = reading_keys(name);
+    let reading_keys = reading_keys(name);
     let mut keys = Vec::new();
     let mut surname_key = 0;
     for p in &name.parses {
         // Surname keys: the product of each surname syllable's candidates (compound surnames
         // take their first candidates).
-        let cands: Vec<Vec<u16>> = p.sur.iter().map(surname_candidates).collect();
+        let cands: Vec<Vec<u16>> = p.sur().iter().map(|s| surname_candidates(s)).collect();
         let mut sur_keys: Vec<(u64, Vec<u16>)> = Vec::new();
         if cands.iter().all(|c| !c.is_empty()) && !cands.is_empty() {
             for &first in &cands[0] {
@@ -268,9 +268,9 @@ pub(crate) fn compute(name: &mut PreparedName) {
                 v.extend(cands[1..].iter().map(|c| c[0]));
                 sur_keys.push((fnv(1, v.iter().copied()), v));
             }
-        } else if !p.sur.is_empty() {
+        } else if !p.sur().is_empty() {
             let sk = crate::name::skeleton(
-                &p.sur
+                &p.sur()
                     .iter()
                     .map(|s| s.label.to_string())
                     .collect::<String>(),
@@ -282,7 +282,11 @@ pub(crate) fn compute(name: &mut PreparedName) {
         {
             surname_key = k.0;
         }
-        let cls = p.given.first().map(classes).unwrap_or_else(|| vec![b'-']);
+        let cls = p
+            .given()
+            .first()
+            .map(|s| classes(s))
+            .unwrap_or_else(|| vec![b'-']);
         for (sk, _) in &sur_keys {
             for &c in &cls {
                 let k = fnv(
@@ -302,7 +306,7 @@ pub(crate) fn compute(name: &mut PreparedName) {
         }
     }
     name.surname_key = surname_key;
-    name.keys = keys;
+    name.set_keys(keys, &reading_keys);
 }
 
 #[cfg(test)]

@@ -162,14 +162,26 @@ const PASSPORT: &[(&str, &str)] = &[
     ("moon", "문"),
 ];
 
-/// Latin spelling -> folded Hangul syllables it may stand for.
-static KOREAN_SPELLINGS: LazyLock<HashMap<String, Vec<u16>>> = LazyLock::new(|| {
-    let mut m: HashMap<String, Vec<u16>> = HashMap::new();
+/// A romanized Korean syllable as spelled: a dense id (for interning the syllables built from
+/// it) and the folded Hangul syllables it may stand for.
+#[derive(Debug)]
+pub(crate) struct Spelling {
+    pub id: u32,
+    pub cands: Vec<u16>,
+}
+
+/// Latin spelling -> the folded Hangul syllables it may stand for.
+static KOREAN_SPELLINGS: LazyLock<HashMap<String, Spelling>> = LazyLock::new(|| {
+    let mut m: HashMap<String, Spelling> = HashMap::new();
     let mut add = |k: String, s: u16| {
         let s = hangul::fold(s);
-        let v = m.entry(k).or_default();
-        if !v.contains(&s) {
-            v.push(s);
+        let id = m.len() as u32;
+        let v = m.entry(k).or_insert_with(|| Spelling {
+            id,
+            cands: Vec::new(),
+        });
+        if !v.cands.contains(&s) {
+            v.cands.push(s);
         }
     };
     for (i, ispell) in INIT_SPELL.iter().enumerate() {
@@ -205,9 +217,9 @@ static KOREAN_SPELLINGS: LazyLock<HashMap<String, Vec<u16>>> = LazyLock::new(|| 
     m
 });
 
-/// Candidate Hangul readings (folded) of a romanized Korean syllable.
-pub(crate) fn korean_candidates(s: &str) -> Option<&'static [u16]> {
-    KOREAN_SPELLINGS.get(s).map(|v| v.as_slice())
+/// Number of distinct romanized Korean syllable spellings (ids are below it).
+pub(crate) fn korean_spelling_count() -> usize {
+    KOREAN_SPELLINGS.len()
 }
 
 /// Segments `chunk` (no boundaries inside) into the fewest pieces accepted by `accept`,
@@ -241,14 +253,15 @@ fn segment(chunk: &str, max: usize, accept: impl Fn(&str) -> bool) -> Option<Vec
     Some(out)
 }
 
-/// Decodes a normalized token as romanized Korean: one candidate set per syllable.
-pub(crate) fn decode_korean(tok: &str) -> Option<Vec<(&'static [u16], String)>> {
+/// Decodes a normalized token as romanized Korean: one spelling (with its candidate set) per
+/// syllable.
+pub(crate) fn decode_korean(tok: &str) -> Option<Vec<(&'static str, &'static Spelling)>> {
     let mut out = Vec::new();
     for chunk in tok.split('-').filter(|c| !c.is_empty()) {
         let segs = segment(chunk, 9, |p| KOREAN_SPELLINGS.contains_key(p))?;
         for (a, b) in segs {
-            let p = &chunk[a..b];
-            out.push((korean_candidates(p)?, p.replace('\'', "")));
+            let (k, v) = KOREAN_SPELLINGS.get_key_value(&chunk[a..b])?;
+            out.push((k.as_str(), v));
         }
     }
     (!out.is_empty()).then_some(out)
@@ -282,13 +295,13 @@ mod tests {
     fn romanized_korean_decodes_to_candidates() {
         let d = decode_korean(&normalize_token("Jeongah").text).unwrap();
         assert_eq!(d.len(), 2);
-        assert!(d[0].0.contains(&h("정")));
-        assert!(d[1].0.contains(&h("아")));
+        assert!(d[0].1.cands.contains(&h("정")));
+        assert!(d[1].1.cands.contains(&h("아")));
         let d = decode_korean(&normalize_token("Ch'ŏl").text).unwrap();
-        assert!(d[0].0.contains(&h("철")));
+        assert!(d[0].1.cands.contains(&h("철")));
         for s in ["Lee", "Yi", "Rhee", "Ri", "I"] {
             let d = decode_korean(&normalize_token(s).text).unwrap();
-            assert!(d[0].0.contains(&h("이")), "{s}");
+            assert!(d[0].1.cands.contains(&h("이")), "{s}");
         }
     }
 

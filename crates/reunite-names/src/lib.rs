@@ -6,9 +6,11 @@
 //! Mandarin syllables. Two syllables meet where their readings meet, after folding the
 //! initial-sound law (리/이, 로/노 …).
 //!
-//! The crate does no IO and keeps no mutable global state; its tables (generated from Unihan,
-//! libhangul's hanja.txt and pinyin-pro's surname list, see `data/NOTICE`) are compiled in and
-//! decoded once on first use.
+//! The crate does no IO; its tables (generated from Unihan, libhangul's hanja.txt and
+//! pinyin-pro's surname list, see `data/NOTICE`) are compiled in and decoded once on first use.
+//! Its only global state that changes is a cache that changes no result: each distinct syllable
+//! read from the tables is built once and shared by every prepared name (bounded by the tables,
+//! not by the input).
 //!
 //! ```
 //! use reunite_names::{compare, Level, PreparedName};
@@ -45,7 +47,7 @@ pub use romanize::{System, romanize_text};
 pub fn romanize_name(text: &str, system: System) -> Option<String> {
     let n = PreparedName::new(text);
     let p = n.parses.first()?;
-    let first = |v: &[name::Syl], surname: bool| -> Option<Vec<u16>> {
+    let first = |v: &[name::SylRef], surname: bool| -> Option<Vec<u16>> {
         v.iter()
             .map(|s| {
                 if s.src == name::Src::Han {
@@ -63,12 +65,12 @@ pub fn romanize_name(text: &str, system: System) -> Option<String> {
             })
             .collect()
     };
-    let mut sur = first(&p.sur, true)?;
-    let mut given = first(&p.given, false)?;
+    let mut sur = first(p.sur(), true)?;
+    let mut given = first(p.given(), false)?;
     // Hanja are read the Southern way in RR and MR: the initial-sound law applies at the start
     // of the surname and of the given name (李 → 이, 龍 → 용), not inside (金一龍 → 일룡).
     if system != System::Nk {
-        for (v, s) in [(&mut sur, &p.sur), (&mut given, &p.given)] {
+        for (v, s) in [(&mut sur, p.sur()), (&mut given, p.given())] {
             if let (Some(x), Some(s)) = (v.first_mut(), s.first())
                 && s.src == name::Src::Han
             {
@@ -81,7 +83,7 @@ pub fn romanize_name(text: &str, system: System) -> Option<String> {
         let (pi, pv, pf) = hangul::split(given[k - 1]);
         let (i, v, f) = hangul::split(given[k]);
         let _ = (pi, pv);
-        if p.given.get(k).is_some_and(|s| s.src == name::Src::Han)
+        if p.given().get(k).is_some_and(|s| s.src == name::Src::Han)
             && i == hangul::I_R
             && matches!((v, f), (6, 8) | (17, 8))
             && matches!(pf, 0 | 4)

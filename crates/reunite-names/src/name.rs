@@ -1,5 +1,8 @@
 //! Normalization, script detection, name parsing and [`PreparedName`].
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock, PoisonError, RwLock};
+
 use unicode_normalization::UnicodeNormalization;
 
 use crate::hangul;
@@ -147,6 +150,8 @@ pub(crate) struct Syl {
     pub src: Src,
     /// Folded Hangul readings.
     pub kor: Small,
+    /// The jamo of each of `kor`, for close readings (computed once: syllables are shared).
+    pub kor_jamo: [hangul::JamoInfo; 7],
     /// Korean reading ids of `kor` (for the bit sets).
     pub kor_kid: Small,
     /// Pinyin ids.
@@ -168,6 +173,7 @@ impl Syl {
         Syl {
             src,
             kor: Small::default(),
+            kor_jamo: Default::default(),
             kor_kid: Small::default(),
             man: Small::default(),
             kor_inf: [0; 8],
@@ -180,7 +186,11 @@ impl Syl {
 
     fn add_kor(&mut self, folded: u16, infer: bool) {
         let t = &*TABLES;
+        let n = self.kor.as_slice().len();
         self.kor.push(folded);
+        if self.kor.as_slice().len() > n {
+            self.kor_jamo[n] = hangul::jamo_info(folded);
+        }
         let k = t.kid_of(folded);
         if k != u16::MAX {
             self.kor_kid.push(k);
@@ -283,14 +293,164 @@ impl Syl {
     }
 }
 
+/// A syllable of a parse, shared or owned.
+///
+/// A syllable is a pure function of what it is built from: a Hangul syllable, a Han character
+/// (and the surname readings it takes at the start of a name), a romanized Korean spelling or
+/// a pinyin syllable. Those are interned: built once, kept for the life of the process and
+/// shared by every name that has them, so that a prepared name holds pointers (there are a
+/// few thousand distinct syllables in real names against hundreds of millions of syllables
+/// held). The interned set is bounded by the tables, whatever the input: at most 11,172
+/// Hangul syllables, the 45,145 Han characters of `data/han.txt` and 553 surname variants,
+/// 18,445 romanized Korean spellings and 424 pinyin syllables: 75,739 syllables, 31.8 MB
+/// resident if every one of them is met (a `Syl` is 368 bytes); real names meet a few
+/// thousand.
+///
+/// A syllable whose content comes from arbitrary input is owned by its name and freed with it:
+/// an undecodable Latin token (its label is the user's text) and a Han character without
+/// readings (not in the tables; interning those would let input choose what is kept).
+#[derive(Clone)]
+pub(crate) enum SylRef {
+    Shared(&'static Syl),
+    Owned(Box<Syl>),
+}
+
+impl std::ops::Deref for SylRef {
+    type Target = Syl;
+    #[inline]
+    fn deref(&self) -> &Syl {
+        match self {
+            SylRef::Shared(s) => s,
+            SylRef::Owned(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Debug for SylRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// A Han character and the surname-mode pinyin it takes at the start of a surname.
+type HanKey = (char, Option<&'static [u16]>);
+
+/// The interned syllables: lock-free slots where the source has a dense id, a map for Han.
+struct Interned {
+    /// By Hangul syllable index.
+    hangul: Box<[OnceLock<&'static Syl>]>,
+    /// By pinyin id.
+    pinyin: Box<[OnceLock<&'static Syl>]>,
+    /// By romanized spelling id.
+    korean: Box<[OnceLock<&'static Syl>]>,
+    /// By character and surname-mode pinyin (for a Han character of a surname).
+    han: RwLock<HashMap<HanKey, &'static Syl>>,
+}
+
+static INTERNED: LazyLock<Interned> = LazyLock::new(|| {
+    let slots = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+    Interned {
+        hangul: slots(hangul::SCOUNT as usize),
+        pinyin: slots(TABLES.pinyin.len()),
+        korean: slots(latin::korean_spelling_count()),
+        han: RwLock::new(HashMap::new()),
+    }
+});
+
+/// Each distinct syllable is leaked once (bounded by the tables, see [`SylRef`]).
+fn leak(s: Syl) -> &'static Syl {
+    Box::leak(Box::new(s))
+}
+
+fn slot(slots: &[OnceLock<&'static Syl>], i: usize, make: impl FnOnce() -> Syl) -> SylRef {
+    match slots.get(i) {
+        Some(cell) => SylRef::Shared(cell.get_or_init(|| leak(make()))),
+        None => SylRef::Owned(Box::new(make())),
+    }
+}
+
+impl SylRef {
+    /// A precomposed Hangul syllable.
+    fn hangul(c: char) -> SylRef {
+        let i = hangul::index(c).map_or(usize::MAX, usize::from);
+        slot(&INTERNED.hangul, i, || Syl::hangul(c))
+    }
+
+    /// A Han character; `surname`: the surname-mode pinyin when it starts a surname.
+    fn han(c: char, surname: Option<&'static [u16]>) -> SylRef {
+        if !TABLES.han.contains_key(&c) {
+            return SylRef::Owned(Box::new(Syl::han(c, surname)));
+        }
+        let map = &INTERNED.han;
+        let key = (c, surname);
+        if let Some(&s) = map.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return SylRef::Shared(s);
+        }
+        let mut w = map.write().unwrap_or_else(PoisonError::into_inner);
+        SylRef::Shared(w.entry(key).or_insert_with(|| leak(Syl::han(c, surname))))
+    }
+
+    /// A romanized Korean syllable as spelled.
+    fn korean(spelling: &str, sp: &latin::Spelling) -> SylRef {
+        slot(&INTERNED.korean, sp.id as usize, || {
+            Syl::korean(&sp.cands, &spelling.replace('\'', ""))
+        })
+    }
+
+    /// A pinyin syllable.
+    fn pinyin(p: u16) -> SylRef {
+        slot(&INTERNED.pinyin, p as usize, || Syl::pinyin(p))
+    }
+
+    /// A token that decodes as nothing (owned: its label is the input's text).
+    fn unknown(label: &str) -> SylRef {
+        SylRef::Owned(Box::new(Syl::new(Src::Unknown, label)))
+    }
+}
+
 /// One reading of a name: surname syllables and given-name syllables.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Parse {
-    pub sur: Vec<Syl>,
-    pub given: Vec<Syl>,
-    /// Coarse phonetic skeleton of the given name, for names whose syllables do not align.
-    pub skel: Box<[u8]>,
+    /// The surname syllables, then the given-name ones.
+    syls: Box<[SylRef]>,
+    n_sur: usize,
+    /// Where the skeleton of this parse ends in the name's buffer (see
+    /// [`PreparedName::skel`]).
+    skel_end: usize,
     pub has_unknown: bool,
+}
+
+impl Parse {
+    /// The surname syllables.
+    pub fn sur(&self) -> &[SylRef] {
+        &self.syls[..self.n_sur]
+    }
+
+    /// The given-name syllables.
+    pub fn given(&self) -> &[SylRef] {
+        &self.syls[self.n_sur..]
+    }
+
+    /// The surname syllables and the given-name ones.
+    #[inline]
+    pub fn parts(&self) -> (&[SylRef], &[SylRef]) {
+        self.syls.split_at(self.n_sur)
+    }
+
+    /// The surname syllables, then the given-name ones.
+    pub fn syls(&self) -> &[SylRef] {
+        &self.syls
+    }
+}
+
+impl std::fmt::Debug for Parse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parse")
+            .field("sur", &self.sur())
+            .field("given", &self.given())
+            .field("has_unknown", &self.has_unknown)
+            .finish()
+    }
 }
 
 /// A name parsed once, with the readings of every syllable computed, ready for many cheap
@@ -302,14 +462,30 @@ pub(crate) struct Parse {
 /// let b = PreparedName::new("Lee Young-ja");
 /// assert!(compare(&a, &b).level >= Level::SameReading);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PreparedName {
-    pub(crate) text: Box<str>,
+    /// The normalized text, then the skeletons of the parses (ASCII), one allocation.
+    buf: Box<str>,
+    text_len: usize,
     pub(crate) hash: u64,
-    pub(crate) parses: Vec<Parse>,
+    pub(crate) parses: Box<[Parse]>,
     pub(crate) surname_key: u64,
-    pub(crate) keys: Vec<u64>,
-    pub(crate) reading_keys: Box<[u64]>,
+    /// The blocking keys, then the reading keys, one allocation.
+    keys: Box<[u64]>,
+    n_blocking: usize,
+}
+
+impl std::fmt::Debug for PreparedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedName")
+            .field("text", &self.text())
+            .field("hash", &self.hash)
+            .field("parses", &self.parses)
+            .field("surname_key", &self.surname_key)
+            .field("keys", &self.blocking_keys())
+            .field("reading_keys", &self.reading_keys())
+            .finish()
+    }
 }
 
 pub(crate) fn fnv(tag: u8, vals: impl IntoIterator<Item = u16>) -> u64 {
@@ -369,21 +545,57 @@ impl PreparedName {
         } else if let Some(ts) = build_tokens(&toks, &[], Interp::Korean) {
             order_parses(ts, Interp::Korean, &mut parses);
         }
+        // The text and the skeletons in one buffer (skeletons are ASCII).
+        let mut buf =
+            String::with_capacity(norm.len() + parses.iter().map(|p| p.1.len()).sum::<usize>());
+        buf.push_str(&norm);
+        let parses: Box<[Parse]> = parses
+            .into_iter()
+            .map(|(mut p, skel)| {
+                buf.extend(skel.iter().map(|&b| char::from(b)));
+                p.skel_end = buf.len();
+                p
+            })
+            .collect();
         let mut name = PreparedName {
             hash: fnv(0, norm.encode_utf16()),
-            text: norm.into(),
+            buf: buf.into_boxed_str(),
+            text_len: norm.len(),
             parses,
             surname_key: 0,
-            keys: Vec::new(),
-            reading_keys: Box::default(),
+            keys: Box::default(),
+            n_blocking: 0,
         };
         crate::keys::compute(&mut name);
         name
     }
 
     /// The normalized text.
+    pub(crate) fn text(&self) -> &str {
+        &self.buf[..self.text_len]
+    }
+
+    /// Coarse phonetic skeleton of the given name of parse `i`, for names whose syllables do
+    /// not align.
+    pub(crate) fn skel(&self, i: usize) -> &[u8] {
+        let start = match i.checked_sub(1) {
+            Some(j) => self.parses[j].skel_end,
+            None => self.text_len,
+        };
+        &self.buf.as_bytes()[start..self.parses[i].skel_end]
+    }
+
+    /// Sets the keys: blocking keys, then reading keys.
+    pub(crate) fn set_keys(&mut self, blocking: Vec<u64>, reading: &[u64]) {
+        self.n_blocking = blocking.len();
+        let mut keys = blocking;
+        keys.extend_from_slice(reading);
+        self.keys = keys.into_boxed_slice();
+    }
+
+    /// The normalized text.
     pub fn normalized(&self) -> &str {
-        &self.text
+        self.text()
     }
 
     /// Whether any reading was found (false for empty or unreadable input).
@@ -402,7 +614,7 @@ impl PreparedName {
     /// share at least one. Each combines a candidate surname reading with the coarse initial
     /// consonant of the given name.
     pub fn blocking_keys(&self) -> &[u64] {
-        &self.keys
+        &self.keys[..self.n_blocking]
     }
 
     /// Whole-name reading keys: the name read syllable by syllable in Korean (initial-sound
@@ -413,46 +625,47 @@ impl PreparedName {
     /// Hangul one) go through the Hanja read so, most common first. At most 12 keys, computed
     /// in [`PreparedName::new`]; empty when a syllable has no reading or there is no given name.
     pub fn reading_keys(&self) -> &[u64] {
-        &self.reading_keys
+        &self.keys[self.n_blocking..]
     }
 
     /// The surname and given name of the preferred parse as Hangul (first reading of each
     /// syllable), if every syllable has a Korean reading.
     pub fn hangul(&self) -> Option<(String, String)> {
         let p = self.parses.first()?;
-        let f = |v: &[Syl]| -> Option<String> {
+        let f = |v: &[SylRef]| -> Option<String> {
             v.iter()
                 .map(|s| s.kor.as_slice().first().map(|&k| hangul::to_char(k)))
                 .collect()
         };
-        Some((f(&p.sur)?, f(&p.given)?))
+        Some((f(p.sur())?, f(p.given())?))
     }
 
-    /// Approximate heap and inline size in bytes.
+    /// Approximate heap and inline size in bytes (without the allocator's overhead). Shared
+    /// syllables are not counted: they are interned once for the whole process.
     pub fn size_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.text.len()
+            + self.buf.len()
             + self.keys.len() * 8
-            + self.reading_keys.len() * 8
             + self
                 .parses
                 .iter()
                 .map(|p| {
                     std::mem::size_of::<Parse>()
-                        + (p.sur.len() + p.given.len()) * std::mem::size_of::<Syl>()
-                        + p.sur
+                        + p.syls.len() * std::mem::size_of::<SylRef>()
+                        + p.syls
                             .iter()
-                            .chain(&p.given)
-                            .map(|s| s.label.len())
+                            .map(|s| match s {
+                                SylRef::Shared(_) => 0,
+                                SylRef::Owned(s) => std::mem::size_of::<Syl>() + s.label.len(),
+                            })
                             .sum::<usize>()
-                        + p.skel.len()
                 })
                 .sum::<usize>()
     }
 }
 
 struct Tok {
-    syls: Vec<Syl>,
+    syls: Vec<SylRef>,
     latin: bool,
     surname_like: bool,
 }
@@ -495,7 +708,7 @@ fn build_tokens(
                 let mut syls = Vec::new();
                 for (i, &c) in chars.iter().enumerate() {
                     if hangul::is_syllable(c) {
-                        syls.push(Syl::hangul(c));
+                        syls.push(SylRef::hangul(c));
                     } else if script_of(c) == Script::Han {
                         let sur = if i < sur_len {
                             let key: String = chars[..sur_len].iter().collect();
@@ -509,7 +722,7 @@ fn build_tokens(
                         } else {
                             None
                         };
-                        syls.push(Syl::han(c, sur.filter(|s| !s.is_empty())));
+                        syls.push(SylRef::han(c, sur.filter(|s| !s.is_empty())));
                     }
                 }
                 if syls.is_empty() {
@@ -537,18 +750,18 @@ fn build_tokens(
             }
             Script::Latin => {
                 let lt = lat.get(k)?.as_ref()?;
-                let syls: Vec<Syl> = match interp {
+                let syls: Vec<SylRef> = match interp {
                     Interp::Korean => latin::decode_korean(&lt.text)?
                         .iter()
-                        .map(|(c, label)| Syl::korean(c, label))
+                        .map(|(p, sp)| SylRef::korean(p, sp))
                         .collect(),
                     Interp::Pinyin => latin::decode_pinyin(&lt.text)?
                         .into_iter()
-                        .map(Syl::pinyin)
+                        .map(SylRef::pinyin)
                         .collect(),
                     Interp::Raw => match latin::decode_korean(&lt.text) {
-                        Some(d) => d.iter().map(|(c, label)| Syl::korean(c, label)).collect(),
-                        None => vec![Syl::new(Src::Unknown, &lt.text.replace(['-', '\''], ""))],
+                        Some(d) => d.iter().map(|(p, sp)| SylRef::korean(p, sp)).collect(),
+                        None => vec![SylRef::unknown(&lt.text.replace(['-', '\''], ""))],
                     },
                 };
                 if syls.is_empty() {
@@ -586,7 +799,7 @@ fn build_tokens(
     (!out.is_empty()).then_some(out)
 }
 
-fn order_parses(mut ts: Vec<Tok>, _interp: Interp, parses: &mut Vec<Parse>) {
+fn order_parses(mut ts: Vec<Tok>, _interp: Interp, parses: &mut Vec<(Parse, Vec<u8>)>) {
     let n = ts.len();
     if n == 1 {
         // One token: surname is its first syllable (or a compound surname).
@@ -629,7 +842,7 @@ fn order_parses(mut ts: Vec<Tok>, _interp: Interp, parses: &mut Vec<Parse>) {
     }
 }
 
-fn compound_at_start(syls: &[Syl]) -> bool {
+fn compound_at_start(syls: &[SylRef]) -> bool {
     COMPOUND_SURNAMES.iter().any(|c| {
         let mut it = c.chars().filter_map(hangul::index).map(hangul::fold);
         match (it.next(), it.next()) {
@@ -641,15 +854,21 @@ fn compound_at_start(syls: &[Syl]) -> bool {
     })
 }
 
-fn make_parse(sur: Vec<Syl>, given: Vec<Syl>) -> Parse {
+/// A parse and the skeleton of its given name (placed in the name's buffer afterwards).
+fn make_parse(sur: Vec<SylRef>, given: Vec<SylRef>) -> (Parse, Vec<u8>) {
     let spelled: String = given.iter().map(|s| s.spelling()).collect();
     let has_unknown = sur.iter().chain(&given).any(|s| s.src == Src::Unknown);
-    Parse {
-        skel: skeleton(&spelled).into(),
-        sur,
-        given,
+    let n_sur = sur.len();
+    let mut syls = Vec::with_capacity(sur.len() + given.len());
+    syls.extend(sur);
+    syls.extend(given);
+    let parse = Parse {
+        syls: syls.into_boxed_slice(),
+        n_sur,
+        skel_end: 0,
         has_unknown,
-    }
+    };
+    (parse, skeleton(&spelled))
 }
 
 /// A coarse phonetic skeleton of a romanized string: consonants merged by place, vowels by
@@ -716,10 +935,10 @@ pub fn readings(text: &str) -> Vec<Vec<SyllableReadings>> {
     n.parses
         .iter()
         .map(|p| {
-            p.sur
+            p.sur()
                 .iter()
                 .map(|s| (s, "surname"))
-                .chain(p.given.iter().map(|s| (s, "given")))
+                .chain(p.given().iter().map(|s| (s, "given")))
                 .map(|(s, part)| SyllableReadings {
                     text: s.label.to_string(),
                     part,
@@ -769,9 +988,59 @@ mod tests {
             ("남궁".to_string(), "민수".to_string())
         );
         let n = PreparedName::new("欧阳修文");
-        assert_eq!(n.parses[0].sur.len(), 2);
+        assert_eq!(n.parses[0].sur().len(), 2);
         let n = PreparedName::new("김정일");
         assert_eq!(n.hangul().unwrap(), ("김".to_string(), "정일".to_string()));
+    }
+
+    fn shared(s: &SylRef) -> Option<*const Syl> {
+        match s {
+            SylRef::Shared(x) => Some(*x as *const Syl),
+            SylRef::Owned(_) => None,
+        }
+    }
+
+    #[test]
+    fn syllables_from_the_tables_are_shared() {
+        let a = PreparedName::new("김영자");
+        let b = PreparedName::new("김철수 Kim");
+        let (sa, sb) = (&a.parses[0].sur()[0], &b.parses[0].sur()[0]);
+        assert!(shared(sa).is_some() && shared(sa) == shared(sb));
+        for text in [
+            "金英子",
+            "Kim Young-ja",
+            "Jīn Yīngzǐ",
+            "Ch'oe Ch'ŏl-su",
+            "欧阳修文",
+        ] {
+            for p in PreparedName::new(text).parses.iter() {
+                assert!(p.syls().iter().all(|s| shared(s).is_some()), "{text}");
+            }
+        }
+        // A surname character takes its surname readings: another syllable than the same
+        // character in a given name.
+        let (x, y) = (PreparedName::new("单雄信"), PreparedName::new("王单"));
+        assert_ne!(
+            shared(&x.parses[0].sur()[0]),
+            shared(&y.parses[0].given()[0])
+        );
+    }
+
+    #[test]
+    fn syllables_from_arbitrary_input_are_owned() {
+        // An undecodable Latin token: its label is the input's text.
+        let n = PreparedName::new("Xzq Wvb");
+        assert!(n.parses[0].has_unknown);
+        assert!(n.parses[0].syls().iter().all(|s| shared(s).is_none()));
+        // A Han character without readings.
+        let c = (0x20000..0x2A6DF)
+            .filter_map(char::from_u32)
+            .find(|c| !TABLES.han.contains_key(c))
+            .expect("an unread character");
+        let n = PreparedName::new(&format!("金{c}"));
+        assert!(shared(&n.parses[0].sur()[0]).is_some());
+        assert!(shared(&n.parses[0].given()[0]).is_none());
+        assert_eq!(n.parses[0].given()[0].label.as_ref(), c.to_string());
     }
 
     #[test]
@@ -780,10 +1049,10 @@ mod tests {
         assert!(
             n.parses
                 .iter()
-                .all(|p| p.sur.len() == 1 && p.sur[0].label.as_ref() == "rhee")
+                .all(|p| p.sur().len() == 1 && p.sur()[0].label.as_ref() == "rhee")
         );
         let n = PreparedName::new("Kim Jong-il");
-        assert_eq!(n.parses[0].sur[0].label.as_ref(), "kim");
-        assert_eq!(n.parses[0].given.len(), 2);
+        assert_eq!(n.parses[0].sur()[0].label.as_ref(), "kim");
+        assert_eq!(n.parses[0].given().len(), 2);
     }
 }

@@ -16,7 +16,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use reunite_domain::record::{Case, MatchRecord, TracingRequest};
-use reunite_link::batch::{TrainChunk, Tops};
+use reunite_link::batch::{Tops, TrainChunk};
 use reunite_link::prepared::{NameCache, SharedNames};
 use reunite_link::{BatchConfig, Linker, PRecord, Params};
 use serde::de::DeserializeOwned;
@@ -395,8 +395,7 @@ fn link_all(linker: &mut Linker, cases: Vec<Case>) -> Vec<Tops> {
                     s.spawn(move || {
                         let mut state = init();
                         loop {
-                            let i =
-                                next.fetch_add(CHUNK / 4, std::sync::atomic::Ordering::Relaxed);
+                            let i = next.fetch_add(CHUNK / 4, std::sync::atomic::Ordering::Relaxed);
                             if i >= indexed.len() {
                                 break;
                             }
