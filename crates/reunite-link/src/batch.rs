@@ -262,16 +262,17 @@ impl Linker {
     }
 
     fn sampled(&self, ci: u32) -> bool {
-        self.sample_every <= 1 || hash2(self.cfg.seed ^ 0x5a4d, ci as u64) % self.sample_every == 0
+        self.sample_every <= 1 || hash2(self.cfg.seed ^ 0x5a4d, ci as u64).is_multiple_of(self.sample_every)
     }
 
     /// The candidate queries of a prepared case: sharing an anchor key, kept if they share
     /// a whole key (the same pairs as intersecting `block::keys`, with far fewer lookups).
-    fn candidates(&self, ci: u32, rec: &PRecord, seen: &mut Vec<u32>) {
+    fn candidates(&self, ci: u32, rec: &PRecord, seen: &mut Vec<u32>, keys: &mut Vec<u64>) {
         let facets = block::facets(rec, Side::Query);
         seen.clear();
-        for k in block::anchors(&facets) {
-            if let Some(v) = self.postings.get(&k) {
+        block::anchors_into(&facets, keys);
+        for k in keys.iter() {
+            if let Some(v) = self.postings.get(k) {
                 seen.extend_from_slice(v);
             }
         }
@@ -296,7 +297,7 @@ impl Linker {
         let w = &self.init;
         let child_score = |l: &[u8; 3]| w.child_score(l);
         let nq = self.queries.len() as u64;
-        let mut seen: Vec<u32> = Vec::new();
+        let (mut seen, mut keys): (Vec<u32>, Vec<u64>) = (Vec::new(), Vec::new());
         for (ci, case) in cases {
             let ci = *ci;
             if !self.sampled(ci) {
@@ -309,7 +310,7 @@ impl Linker {
                 // Parameters given: the sample only counts surnames.
                 continue;
             }
-            self.candidates(ci, &rec, &mut seen);
+            self.candidates(ci, &rec, &mut seen, &mut keys);
             for &q in &seen {
                 let g = compare::compare(&self.queries[q as usize], &rec, &child_score);
                 *out.blocked.entry(g.pattern()).or_insert(0) += 1;
@@ -381,12 +382,12 @@ impl Linker {
         let m = self.model.as_ref().expect("train before scoring");
         let scorer = Scorer::new(&m.weights, &m.tf, m.prior);
         let top = self.cfg.top;
-        let mut seen: Vec<u32> = Vec::new();
+        let (mut seen, mut keys): (Vec<u32>, Vec<u64>) = (Vec::new(), Vec::new());
         for (ci, case) in cases {
             let ci = *ci;
             let rec = PRecord::from_case_cached(case, cache);
             tops.ids.push((ci, case.id.clone()));
-            self.candidates(ci, &rec, &mut seen);
+            self.candidates(ci, &rec, &mut seen, &mut keys);
             tops.candidates += seen.len();
             let cb = scorer.bounds(&rec);
             for &q in &seen {
@@ -412,8 +413,10 @@ impl Linker {
 
     /// Merges the workers' lists and writes the matches per query in query order, best
     /// first; returns them with the parameters used and counts.
-    pub fn finish(self, workers: Vec<Tops>) -> (Vec<MatchRecord>, Params, Stats) {
-        let m = self.model.expect("train before finishing");
+    /// (The linker is left without its model; a caller about to exit may `forget` it
+    /// rather than spend seconds freeing millions of small allocations.)
+    pub fn finish(&mut self, workers: Vec<Tops>) -> (Vec<MatchRecord>, Params, Stats) {
+        let m = self.model.take().expect("train before finishing");
         let top = self.cfg.top;
         let mut all = Tops::default();
         for t in workers {

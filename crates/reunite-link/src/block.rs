@@ -283,19 +283,19 @@ pub fn shares(a: &Facets, b: &Facets) -> bool {
     false
 }
 
-/// A few bytes that summarize a record's facets: per facet, a 32-bit mask with one bit per
+/// A few bytes that summarize a record's facets: per facet, a 64-bit mask with one bit per
 /// value. Two records share a value of a facet only if their masks meet, so
 /// [`may_share`] rules out most non-candidates without touching the facets themselves (a
 /// hundred thousand summaries stay in the processor's cache; their facets do not).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Summary([u32; N_FACETS]);
+pub struct Summary([u64; N_FACETS]);
 
 /// The summary of a record's facets.
 pub fn summary(f: &Facets) -> Summary {
     let mut out = Summary::default();
     for (i, &facet) in FACETS.iter().enumerate() {
         for &v in f.get(facet) {
-            out.0[i] |= 1 << (mix(v) >> 59);
+            out.0[i] |= 1 << (mix(v) >> 58);
         }
     }
     out
@@ -428,28 +428,52 @@ pub fn keys_of(f: &Facets) -> Vec<u64> {
 /// keys), looks the other side up by them and keeps the records that [`shares`] confirms.
 pub fn anchors(f: &Facets) -> Vec<u64> {
     let mut out = Vec::new();
-    for (i, kind) in KINDS.iter().enumerate() {
-        let depth = if kind[0] == MotherCoarse { 3 } else { 1 };
-        let mut acc: Vec<u64> = vec![0];
-        for &facet in &kind[..depth] {
-            let vals = f.get(facet);
-            let mut next = Vec::with_capacity(acc.len() * vals.len());
-            for &a in &acc {
-                for &x in vals {
-                    next.push(combine(a, x));
+    anchors_into(f, &mut out);
+    out
+}
+
+/// For each kind: its tag and how many leading facets its anchor combines (kinds with the
+/// same anchor facets share the first one's tag, and so their anchor keys).
+static ANCHOR_KINDS: std::sync::LazyLock<Vec<(u64, usize)>> = std::sync::LazyLock::new(|| {
+    KINDS
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            let depth = if kind[0] == MotherCoarse { 3 } else { 1 };
+            let tag = KINDS
+                .iter()
+                .position(|k| k.len() >= depth && k[..depth] == kind[..depth])
+                .unwrap_or(i) as u64
+                + 1;
+            (tag, depth)
+        })
+        .collect()
+});
+
+/// [`anchors`] into a buffer the caller reuses (cleared first).
+pub fn anchors_into(f: &Facets, out: &mut Vec<u64>) {
+    out.clear();
+    for (i, (kind, &(tag, depth))) in KINDS.iter().zip(ANCHOR_KINDS.iter()).enumerate() {
+        if tag != i as u64 + 1 {
+            // The same keys as an earlier kind's.
+            continue;
+        }
+        let first = f.get(kind[0]);
+        if depth == 1 {
+            out.extend(first.iter().map(|&x| key(tag, combine(0, x), 0, 0)));
+            continue;
+        }
+        let (second, third) = (f.get(kind[1]), f.get(kind[2]));
+        for &x in first {
+            let a = combine(0, x);
+            for &y in second {
+                let b = combine(a, y);
+                for &z in third {
+                    out.push(key(tag, combine(b, z), 0, 0));
                 }
             }
-            acc = next;
         }
-        // Kinds with the same anchor facets share their anchor keys.
-        let tag = KINDS
-            .iter()
-            .position(|k| k.len() >= depth && k[..depth] == kind[..depth])
-            .unwrap_or(i) as u64
-            + 1;
-        out.extend(acc.into_iter().map(|a| key(tag, a, 0, 0)));
     }
     out.sort_unstable();
     out.dedup();
-    out
 }

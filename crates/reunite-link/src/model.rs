@@ -253,13 +253,15 @@ pub struct CaseBounds {
     max_name: [[f64; 2]; 3],
 }
 
-/// Whether some reading of a name in `a` has the text of some reading in `b` (the only way
-/// to the level `identical`).
+/// Whether some reading of a name in `a` may have the text of some reading in `b` (the
+/// only way to the level `identical`), by the texts' hashes (a collision only loosens the
+/// bound).
 fn could_be_identical(a: &[crate::prepared::Name], b: &[crate::prepared::Name]) -> bool {
     a.iter().any(|x| {
-        x.readings().any(|xr| {
-            b.iter()
-                .any(|y| y.readings().any(|yr| xr.normalized() == yr.normalized()))
+        b.iter().any(|y| {
+            x.text_hashes
+                .iter()
+                .any(|&h| h != 0 && y.text_hashes.contains(&h))
         })
     })
 }

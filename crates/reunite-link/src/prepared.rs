@@ -25,6 +25,17 @@ pub struct LName {
     /// The Korean reading of the last syllable of the given name (a nickname keeps it:
     /// 杨杰 → 小杰, 海海), 0 when unknown.
     pub nick: u32,
+    /// Hashes of the normalized texts of `name` and `alt` (0 when there is no `alt`): two
+    /// names can only be `identical` if one of each side's hashes agree.
+    pub text_hashes: [u64; 2],
+}
+
+fn text_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+    }
+    mix(h) | 1
 }
 
 impl std::ops::Deref for LName {
@@ -82,12 +93,17 @@ impl LName {
             .hangul()
             .and_then(|(_, given)| given.chars().last())
             .map_or(0, |c| c as u32);
+        let text_hashes = [
+            text_hash(name.normalized()),
+            alt.as_ref().map_or(0, |a| text_hash(a.normalized())),
+        ];
         LName {
             name,
             alt,
             fine: fine.into(),
             coarse: coarse.into(),
             nick,
+            text_hashes,
         }
     }
 
@@ -167,16 +183,24 @@ impl NameCache {
 
 /// Prepared names shared by threads: each distinct text is prepared once while it is held
 /// (two threads meeting a new name at once may both prepare it; one copy is kept). Sharded
-/// so threads seldom wait for each other; bounded (a full shard is emptied: prepared names
-/// are large, and a million cases hold more distinct names than memory should).
+/// so threads seldom wait for each other; bounded: each shard keeps two generations, the
+/// names met since the last turn and those of the turn before, and a name found in the old
+/// one moves to the new one, so names that recur stay and rare ones age out.
 #[derive(Debug)]
 pub struct SharedNames {
-    shards: Vec<std::sync::Mutex<HashMap<Box<str>, Name>>>,
+    shards: Vec<std::sync::Mutex<Generations>>,
     shard_cap: usize,
 }
 
-/// Names a [`SharedNames`] holds at most by default.
-pub const SHARED_NAMES_CAP: usize = 131_072;
+#[derive(Debug, Default)]
+struct Generations {
+    new: HashMap<Box<str>, Name>,
+    old: HashMap<Box<str>, Name>,
+}
+
+/// Names a [`SharedNames`] holds at most by default (a prepared name takes about half a
+/// kilobyte).
+pub const SHARED_NAMES_CAP: usize = 400_000;
 
 impl Default for SharedNames {
     fn default() -> Self {
@@ -190,11 +214,11 @@ impl SharedNames {
         const SHARDS: usize = 64;
         SharedNames {
             shards: (0..SHARDS).map(|_| Default::default()).collect(),
-            shard_cap: cap.div_ceil(SHARDS).max(1),
+            shard_cap: cap.div_ceil(SHARDS).max(2),
         }
     }
 
-    fn shard(&self, text: &str) -> &std::sync::Mutex<HashMap<Box<str>, Name>> {
+    fn shard(&self, text: &str) -> &std::sync::Mutex<Generations> {
         let mut h: u64 = 0xcbf29ce484222325;
         for b in text.bytes() {
             h = (h ^ b as u64).wrapping_mul(0x100000001b3);
@@ -202,26 +226,39 @@ impl SharedNames {
         &self.shards[(mix(h) % self.shards.len() as u64) as usize]
     }
 
+    fn insert(&self, g: &mut Generations, text: &str, n: Name) -> Name {
+        if g.new.len() >= self.shard_cap / 2 {
+            g.old = std::mem::take(&mut g.new);
+        }
+        g.new.entry(text.into()).or_insert(n).clone()
+    }
+
     /// The prepared name of `text`.
     pub fn get(&self, text: &str) -> Name {
         let shard = self.shard(text);
-        if let Some(n) = shard.lock().expect("name table").get(text) {
-            return n.clone();
+        {
+            let mut g = shard.lock().expect("name table");
+            if let Some(n) = g.new.get(text) {
+                return n.clone();
+            }
+            if let Some(n) = g.old.remove(text) {
+                return self.insert(&mut g, text, n);
+            }
         }
         // Prepared outside the lock: preparing is the slow part.
         let n = Arc::new(LName::new(text));
-        let mut map = shard.lock().expect("name table");
-        if map.len() >= self.shard_cap {
-            map.clear();
-        }
-        map.entry(text.into()).or_insert(n).clone()
+        let mut g = shard.lock().expect("name table");
+        self.insert(&mut g, text, n)
     }
 
     /// Number of distinct names held.
     pub fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().expect("name table").len())
+            .map(|s| {
+                let g = s.lock().expect("name table");
+                g.new.len() + g.old.len()
+            })
             .sum()
     }
 

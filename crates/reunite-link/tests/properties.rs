@@ -312,14 +312,21 @@ fn facets_and_anchors_agree_with_keys() {
             (block::keys_of(&f), block::anchors(&f), f)
         })
         .collect();
-    let mut shared = 0;
+    let (mut shared, mut ruled_out) = (0, 0);
     for c in &cases {
         let f = block::facets(&PRecord::from_case(c), Side::Query);
         let (k, a) = (block::keys_of(&f), block::anchors(&f));
+        let s = block::summary(&f);
         assert!(k.len() < block::MAX_KEYS);
         for (rk, ra, rf) in &reqs {
             let by_keys = k.iter().any(|x| rk.binary_search(x).is_ok());
             assert_eq!(block::shares(rf, &f), by_keys);
+            // The summaries never rule out a pair that shares a key.
+            let may = block::may_share(&block::summary(rf), &s);
+            assert!(may || !by_keys);
+            if !may {
+                ruled_out += 1;
+            }
             if by_keys {
                 shared += 1;
                 assert!(a.iter().any(|x| ra.binary_search(x).is_ok()));
@@ -327,6 +334,8 @@ fn facets_and_anchors_agree_with_keys() {
         }
     }
     assert!(shared > 100, "{shared}");
+    // ... and rule out most pairs that do not (or they would be no use).
+    assert!(ruled_out * 2 > cases.len() * reqs.len(), "{ruled_out}");
 }
 
 /// A Latin name written given name first, and a child known by a nickname, still block.

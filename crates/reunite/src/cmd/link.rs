@@ -512,6 +512,9 @@ pub fn link(args: LinkArgs) -> anyhow::Result<()> {
     let (tops, bad) = link_file(&mut linker, &args.cases)?;
     reader.bad += bad;
     let (matches, params, stats) = linker.finish(tops);
+    // The process exits next: freeing the index's millions of small allocations one by one
+    // would only cost time.
+    std::mem::forget(linker);
     eprintln!(
         "{} requests, {} cases ({} trained on: {} pairs, {} random pairs, {} EM iterations), {} candidate pairs ({} compared to the end); {} matches in {:.1?}",
         stats.queries,
@@ -554,6 +557,7 @@ pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
     let mut linker = Linker::with_names(queries, cfg, names);
     let tops = link_all(&mut linker, cases);
     let (matches, params, stats) = linker.finish(tops);
+    std::mem::forget(linker);
     eprintln!(
         "{} cases, {} candidate pairs, {} EM iterations; {} pairs in {:.1?}",
         stats.cases,
