@@ -262,7 +262,8 @@ impl Linker {
     }
 
     fn sampled(&self, ci: u32) -> bool {
-        self.sample_every <= 1 || hash2(self.cfg.seed ^ 0x5a4d, ci as u64).is_multiple_of(self.sample_every)
+        self.sample_every <= 1
+            || hash2(self.cfg.seed ^ 0x5a4d, ci as u64).is_multiple_of(self.sample_every)
     }
 
     /// The candidate queries of a prepared case: sharing an anchor key, kept if they share

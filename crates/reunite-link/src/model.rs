@@ -295,9 +295,7 @@ impl<'a> Scorer<'a> {
             let n_levels = compare::levels(i).len() as u8;
             for (ident, m) in max_name[k].iter_mut().enumerate() {
                 *m = (0..n_levels - 1 + ident as u8)
-                    .map(|l| {
-                        self.w.bf(i, l) + if compare::surname_agrees(l) { adj } else { 0.0 }
-                    })
+                    .map(|l| self.w.bf(i, l) + if compare::surname_agrees(l) { adj } else { 0.0 })
                     .fold(f64::NEG_INFINITY, f64::max);
             }
         }

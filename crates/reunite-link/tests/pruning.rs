@@ -20,7 +20,10 @@ fn brute_force(
 ) -> Vec<MatchRecord> {
     let w = params.weights();
     let crecs: Vec<PRecord> = cases.iter().map(PRecord::from_case).collect();
-    let cfacets: Vec<_> = crecs.iter().map(|r| block::facets(r, Side::Query)).collect();
+    let cfacets: Vec<_> = crecs
+        .iter()
+        .map(|r| block::facets(r, Side::Query))
+        .collect();
     let mut tf = TermFreq::default();
     for r in &crecs {
         tf.add_record(r, 1);
@@ -72,7 +75,10 @@ fn pruned_batch_equals_brute_force() {
         assert!(!want.is_empty());
         assert_eq!(got.len(), want.len(), "top {top}, threshold {threshold}");
         for (g, w) in got.iter().zip(&want) {
-            assert_eq!((&g.request, &g.case, g.child), (&w.request, &w.case, w.child));
+            assert_eq!(
+                (&g.request, &g.case, g.child),
+                (&w.request, &w.case, w.child)
+            );
             assert_eq!(g.match_weight, w.match_weight);
             assert_eq!(g.explain, w.explain);
         }
@@ -131,5 +137,8 @@ fn training_on_a_sample_matches_as_well_as_training_on_all() {
     // sampled case (that would be four times too low here). The sample holds the mothers of
     // only about 100 requests, so it is a rough estimate at this size.
     let (ra, rs) = (all.1.match_rate, sampled.1.match_rate);
-    assert!((ra - rs).abs() < 0.25 * ra, "match rate all {ra}, sample {rs}");
+    assert!(
+        (ra - rs).abs() < 0.25 * ra,
+        "match rate all {ra}, sample {rs}"
+    );
 }

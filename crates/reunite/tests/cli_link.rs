@@ -248,3 +248,58 @@ fn dedupe_finds_the_mother_registered_twice() {
         "{out}"
     );
 }
+
+/// Two runs on the same files write the same bytes, and the two worker threads of the CLI
+/// (whose chunks finish in any order) give what the library gives on one thread.
+#[test]
+fn link_output_is_the_same_on_every_run_and_as_the_library() {
+    let d = dir("repeat");
+    let (cases, requests, _) = reunite_link::generate::generate(17, 9000, 300, 0.2);
+    // More than two chunks of 4,096 lines, so both workers take part.
+    let to_lines = |v: Vec<String>| v.join("\n") + "\n";
+    let (c, r) = (d.join("c.jsonl"), d.join("r.jsonl"));
+    std::fs::write(
+        &c,
+        to_lines(
+            cases
+                .iter()
+                .map(|x| serde_json::to_string(x).unwrap())
+                .collect(),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &r,
+        to_lines(
+            requests
+                .iter()
+                .map(|x| serde_json::to_string(x).unwrap())
+                .collect(),
+        ),
+    )
+    .unwrap();
+    let mut outs = Vec::new();
+    for i in 0..2 {
+        let o = d.join(format!("out{i}.jsonl"));
+        let (ok, _, err) = run(&[
+            "link",
+            "--cases",
+            c.to_str().unwrap(),
+            "--requests",
+            r.to_str().unwrap(),
+            "--out",
+            o.to_str().unwrap(),
+        ]);
+        assert!(ok, "{err}");
+        outs.push(std::fs::read_to_string(&o).unwrap());
+    }
+    assert_eq!(outs[0], outs[1]);
+    let (lib, _, _) =
+        reunite_link::batch::link(&cases, &requests, reunite_link::BatchConfig::default());
+    assert!(lib.len() > 150, "{} matches", lib.len());
+    let lib: String = lib
+        .iter()
+        .map(|m| serde_json::to_string(m).unwrap() + "\n")
+        .collect();
+    assert_eq!(outs[0], lib);
+}
