@@ -309,7 +309,7 @@ pub fn may_share(a: &Summary, b: &Summary) -> bool {
             met |= 1 << i;
         }
     }
-    KIND_MASKS.iter().any(|&k| met & k == k)
+    KIND_MASKS.iter().any(|&k| k & !met == 0)
 }
 
 /// How many key kinds two records' facets share (0: not a candidate pair).
