@@ -246,32 +246,61 @@ impl TermFreq {
 /// Scores pairs and skips the expensive part of those that cannot reach a floor: the
 /// cheap fields (dates, places, sex) are compared first, then the names one field at a
 /// time, and a pair is dropped as soon as what is known plus the most every remaining
-/// name field could add stays below the floor. A pair that is kept gets exactly the
-/// weight and comparison vector of [`crate::compare::compare`] and [`weight`].
+/// name field could add stays below the floor. The most a name field can add is bounded
+/// with the frequencies of the case's own surnames (a common surname cannot get the
+/// adjustment of a rare one). A pair that is kept gets exactly the weight and comparison
+/// vector of [`crate::compare::compare`] and [`weight`].
 #[derive(Debug, Clone, Copy)]
 pub struct Scorer<'a> {
     w: &'a Weights,
     tf: &'a TermFreq,
     prior: f64,
+    /// Per name field: the most any level adds with the largest adjustment.
     max_name: [f64; 3],
+    /// Per name field: the most a level whose surnames agree adds before adjustment, and
+    /// the most a level whose surnames do not agree adds.
+    max_agree: [f64; 3],
+    max_other: [f64; 3],
+    /// Per name field: whether surnames are adjusted at all.
+    adjusted: [bool; 3],
 }
 
 impl<'a> Scorer<'a> {
     /// A scorer with these weights, surname frequencies and prior.
     pub fn new(w: &'a Weights, tf: &'a TermFreq, prior: f64) -> Scorer<'a> {
-        let max_name = [0, 1, 2].map(|k| {
+        let best = |k: usize, agree: bool| {
             let i = NAME_FIELDS[k];
-            let adj = tf.max_adjust(k);
             (0..compare::levels(i).len() as u8)
-                .map(|l| w.bf(i, l) + if compare::surname_agrees(l) { adj } else { 0.0 })
+                .filter(|&l| compare::surname_agrees(l) == agree)
+                .map(|l| w.bf(i, l))
                 .fold(f64::NEG_INFINITY, f64::max)
-        });
+        };
+        let max_agree = [0, 1, 2].map(|k| best(k, true));
+        let max_other = [0, 1, 2].map(|k| best(k, false));
+        let max_name = [0, 1, 2].map(|k| (max_agree[k] + tf.max_adjust(k)).max(max_other[k]));
         Scorer {
             w,
             tf,
             prior,
             max_name,
+            max_agree,
+            max_other,
+            adjusted: [0, 1, 2].map(|k| tf.max_adjust(k) != 0.0),
         }
+    }
+
+    /// The most name field `k` can add when compared with the case-side names `b`: the
+    /// surname key of a pair is that of one of `b`'s readings.
+    fn name_max(&self, k: usize, b: &[crate::prepared::Name]) -> f64 {
+        if !self.adjusted[k] {
+            return self.max_name[k];
+        }
+        let adj = b
+            .iter()
+            .flat_map(|y| y.readings())
+            .map(|r| self.tf.adjust(k, r.surname_key()))
+            .fold(f64::NEG_INFINITY, f64::max);
+        (self.max_agree[k] + adj).max(self.max_other[k])
     }
 
     /// The prior log2 odds.
@@ -309,22 +338,23 @@ impl<'a> Scorer<'a> {
         let l8 = separation(a.separation, b.separation);
         let mut sum = self.prior + w.bf(1, l1) + w.bf(2, l2) + w.bf(7, l7) + w.bf(8, l8);
         let mother_max = if has(&a.mother.names, &b.mother.names) {
-            self.max_name[0]
+            self.name_max(0, &b.mother.names)
         } else {
             0.0
         };
         let father_max = if has(&a.father, &b.father) {
-            self.max_name[2]
+            self.name_max(2, &b.father)
         } else {
             0.0
         };
         let mut child_max = f64::NEG_INFINITY;
-        for ca in &a.children {
-            for cb in &b.children {
+        for cb in &b.children {
+            let mut names_max = None;
+            for ca in &a.children {
                 let s = w.bf(4, child_birth(ca.birth.as_ref(), cb.birth.as_ref()))
                     + w.bf(5, sex(ca.sex, cb.sex))
                     + if has(&ca.names, &cb.names) {
-                        self.max_name[1]
+                        *names_max.get_or_insert_with(|| self.name_max(1, &cb.names))
                     } else {
                         0.0
                     };
