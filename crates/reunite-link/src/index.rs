@@ -207,8 +207,8 @@ impl Index {
         seen.dedup();
         let mut c: Vec<(u32, u32)> = Vec::new();
         // The facets of the slots seen are scattered over memory: reading a few slots'
-        // facets before comparing them lets the reads overlap (about twice as fast with a
-        // million cases).
+        // facets before comparing them lets the reads overlap (this step takes about 40%
+        // less time with a million cases).
         for chunk in seen.chunks(16) {
             let touched = chunk
                 .iter()
@@ -243,10 +243,10 @@ impl Index {
     /// Searches one request: matches best first, at most `opts.top`, each at least
     /// `opts.threshold`. An invalid request is refused with its problems.
     ///
-    /// The candidates are weighed with a floor (the threshold's weight, or the weight of the
-    /// `top`-th best match found so far when higher), so most are dropped after their cheap
-    /// fields; only the matches returned are explained. The result is exactly that of
-    /// comparing and scoring every candidate in full.
+    /// The candidates are weighed against a floor (the threshold's weight, or the weight of
+    /// the `top`-th best match found so far when higher): a candidate is dropped as soon as
+    /// it certainly cannot reach it, and only the matches returned are explained. The result
+    /// is exactly that of comparing and scoring every candidate in full.
     pub fn search(
         &self,
         req: &TracingRequest,
@@ -288,7 +288,9 @@ impl Index {
             let Some((weight, g)) = scorer.weigh(&rec, &stored.rec, floor) else {
                 continue;
             };
-            if model::probability(weight) < opts.threshold {
+            // As the threshold is tested on the explained match (a NaN threshold keeps none).
+            let reaches = model::probability(weight) >= opts.threshold;
+            if !reaches {
                 continue;
             }
             let id = &*stored.id;
@@ -380,6 +382,7 @@ mod tests {
     fn weight_floor_keeps_every_weight_that_reaches_the_threshold() {
         assert_eq!(weight_floor(0.0), f64::NEG_INFINITY);
         assert_eq!(weight_floor(-1.0), f64::NEG_INFINITY);
+        assert_eq!(weight_floor(f64::NAN), f64::NEG_INFINITY);
         for t in [
             1e-300,
             1e-12,
@@ -395,7 +398,7 @@ mod tests {
         ] {
             let f = weight_floor(t);
             assert!(f.is_finite(), "{t}");
-            // Below the floor, nothing reaches the threshold; just above it, the logit does.
+            // Neither the floor nor anything below it reaches the threshold.
             assert!(model::probability(f) < t, "{t}: {f}");
             for d in [1e-9, 1e-6, 1e-3, 0.1, 1.0] {
                 assert!(model::probability(f - d) < t, "{t}: {f} - {d}");

@@ -219,6 +219,15 @@ fn inserts_updates_and_removals_leave_no_trace() {
     let top = index.search(&q, &opts).unwrap();
     assert_eq!(top[0].case, "c-extra");
     assert_eq!(index.score_pair(&q, "c-extra").as_ref(), Some(&top[0]));
+    // Nothing reaches a threshold above 1 or a NaN one; top 0 returns nothing.
+    for (threshold, top) in [(1.5, 5), (f64::NAN, 5), (0.0, 0)] {
+        let opts = SearchOptions {
+            top,
+            threshold,
+            ..SearchOptions::default()
+        };
+        assert!(index.search(&q, &opts).unwrap().is_empty());
+    }
 
     // An update replaces the content under the same id.
     let mut other = cases[2460].clone();
