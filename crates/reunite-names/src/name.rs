@@ -637,7 +637,7 @@ impl PreparedName {
     /// syllable first and at most one or two second choices per key, so that 李英子, 리영자,
     /// 이영자, "Li Yingzi", "Ri Yong Ja" and "Lee Young-ja" share at least one. Readings that
     /// have to be inferred (the Korean reading of a pinyin syllable, the Mandarin reading of a
-    /// Hangul one) go through the Hanja read so, most common first. At most 12 keys, computed
+    /// Hangul one) go through the Hanja read so, most common first. At most 16 keys, computed
     /// in [`PreparedName::new`]; empty when a syllable has no reading or there is no given name.
     pub fn reading_keys(&self) -> &[u64] {
         &self.keys[self.n_blocking..]
