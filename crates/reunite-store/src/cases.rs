@@ -593,6 +593,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
+            // Roll back now: a dropped transaction is rolled back later, and until then
+            // it holds SQLite's write lock against the next writer.
+            tx.rollback().await?;
             return Err(StoreError::Conflict("case changed since it was opened"));
         }
         self.insert_version_in(

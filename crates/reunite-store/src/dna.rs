@@ -454,6 +454,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
+            // Roll back now: a dropped transaction is rolled back later, and until then
+            // it holds SQLite's write lock against the next writer.
+            tx.rollback().await?;
             return Err(StoreError::Conflict("dna test changed since it was opened"));
         }
         tx.commit().await?;

@@ -486,6 +486,9 @@ impl Store {
             .await?
             .rows_affected();
         if n == 0 {
+            // Roll back now: a dropped transaction is rolled back later, and until then
+            // it holds SQLite's write lock against the next writer.
+            tx.rollback().await?;
             return Err(StoreError::Conflict("the match changed meanwhile"));
         }
         if let Some(text) = excerpt.filter(|_| step == Step::AskMother) {

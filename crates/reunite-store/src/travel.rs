@@ -540,6 +540,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
+            // Roll back now: a dropped transaction is rolled back later, and until then
+            // it holds SQLite's write lock against the next writer.
+            tx.rollback().await?;
             return Err(self.trip_missing_or(id, "the trip is not planned").await);
         }
         self.append_audit_in(&mut tx, &event, now).await?;
@@ -588,6 +591,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
+            // Roll back now: a dropped transaction is rolled back later, and until then
+            // it holds SQLite's write lock against the next writer.
+            tx.rollback().await?;
             return Err(StoreError::Conflict("the trip is not planned"));
         }
         self.append_audit_in(&mut tx, &event, now).await?;
@@ -618,6 +624,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
+            // Roll back now: a dropped transaction is rolled back later, and until then
+            // it holds SQLite's write lock against the next writer.
+            tx.rollback().await?;
             return Err(self.trip_missing_or(id, "the trip is not active").await);
         }
         self.append_audit_in(&mut tx, &event, now).await?;
@@ -1219,6 +1228,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
+            // Roll back now: a dropped transaction is rolled back later, and until then
+            // it holds SQLite's write lock against the next writer.
+            tx.rollback().await?;
             return Err(StoreError::Conflict("the alert was acknowledged already"));
         }
         self.append_audit_in(&mut tx, &event, now).await?;
