@@ -249,6 +249,14 @@ fn dedupe_finds_the_mother_registered_twice() {
     );
 }
 
+/// One JSON object per line.
+fn jsonl<T: serde::Serialize>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|x| serde_json::to_string(x).unwrap() + "\n")
+        .collect()
+}
+
 /// Two runs on the same files write the same bytes, and the two worker threads of the CLI
 /// (whose chunks finish in any order) give what the library gives on one thread.
 #[test]
@@ -256,28 +264,9 @@ fn link_output_is_the_same_on_every_run_and_as_the_library() {
     let d = dir("repeat");
     let (cases, requests, _) = reunite_link::generate::generate(17, 9000, 300, 0.2);
     // More than two chunks of 4,096 lines, so both workers take part.
-    let to_lines = |v: Vec<String>| v.join("\n") + "\n";
     let (c, r) = (d.join("c.jsonl"), d.join("r.jsonl"));
-    std::fs::write(
-        &c,
-        to_lines(
-            cases
-                .iter()
-                .map(|x| serde_json::to_string(x).unwrap())
-                .collect(),
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        &r,
-        to_lines(
-            requests
-                .iter()
-                .map(|x| serde_json::to_string(x).unwrap())
-                .collect(),
-        ),
-    )
-    .unwrap();
+    std::fs::write(&c, jsonl(&cases)).unwrap();
+    std::fs::write(&r, jsonl(&requests)).unwrap();
     let mut outs = Vec::new();
     for i in 0..2 {
         let o = d.join(format!("out{i}.jsonl"));
@@ -297,9 +286,5 @@ fn link_output_is_the_same_on_every_run_and_as_the_library() {
     let (lib, _, _) =
         reunite_link::batch::link(&cases, &requests, reunite_link::BatchConfig::default());
     assert!(lib.len() > 150, "{} matches", lib.len());
-    let lib: String = lib
-        .iter()
-        .map(|m| serde_json::to_string(m).unwrap() + "\n")
-        .collect();
-    assert_eq!(outs[0], lib);
+    assert_eq!(outs[0], jsonl(&lib));
 }
