@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use reunite_domain::record::{Case, MatchRecord};
 
-use crate::block::{self, Facets, KeyHash, Side};
+use crate::block::{self, FacetStore, KeyHash, Side};
 use crate::compare::{self, Gamma};
 use crate::index::sort_matches;
 use crate::model::{self, Params, Scorer, TermFreq, Weights};
@@ -164,8 +164,7 @@ struct Model {
 pub struct Linker {
     cfg: BatchConfig,
     queries: Vec<PRecord>,
-    query_facets: Vec<Facets>,
-    query_summaries: Vec<block::Summary>,
+    query_facets: FacetStore,
     query_ids: Vec<String>,
     postings: HashMap<u64, Vec<u32>, KeyHash>,
     init: Weights,
@@ -209,7 +208,7 @@ impl Linker {
     ) -> Linker {
         let mut postings: HashMap<u64, Vec<u32>, KeyHash> = HashMap::default();
         let mut recs = Vec::with_capacity(queries.len());
-        let mut facets = Vec::with_capacity(queries.len());
+        let mut facets = FacetStore::default();
         let mut ids = Vec::with_capacity(queries.len());
         for (i, (id, r)) in queries.into_iter().enumerate() {
             let f = block::facets(&r, Side::Indexed);
@@ -217,7 +216,7 @@ impl Linker {
                 postings.entry(k).or_default().push(i as u32);
             }
             recs.push(r);
-            facets.push(f);
+            facets.push(&f);
             ids.push(id);
         }
         for v in postings.values_mut() {
@@ -227,7 +226,6 @@ impl Linker {
         Linker {
             cfg,
             queries: recs,
-            query_summaries: facets.iter().map(block::summary).collect(),
             query_facets: facets,
             query_ids: ids,
             postings,
@@ -279,12 +277,28 @@ impl Linker {
         }
         seen.sort_unstable();
         seen.dedup();
-        let sum = block::summary(&facets);
-        seen.retain(|&q| {
-            !(self.cfg.dedupe && q >= ci)
-                && block::may_share(&self.query_summaries[q as usize], &sum)
-                && block::shares(&self.query_facets[q as usize], &facets)
-        });
+        if self.cfg.dedupe {
+            let below = seen.partition_point(|&q| q < ci);
+            seen.truncate(below);
+        }
+        // The queries' facets are scattered over memory: reading a few queries' facets
+        // before comparing them lets the reads overlap.
+        let mut kept = 0;
+        for at in (0..seen.len()).step_by(8) {
+            let end = (at + 8).min(seen.len());
+            let touched = seen[at..end]
+                .iter()
+                .fold(0, |x, &q| x ^ self.query_facets.touch(q as usize));
+            std::hint::black_box(touched);
+            for i in at..end {
+                let q = seen[i];
+                if block::shares(&self.query_facets.get(q as usize), &facets) {
+                    seen[kept] = q;
+                    kept += 1;
+                }
+            }
+        }
+        seen.truncate(kept);
     }
 
     /// First pass over a chunk of cases, each with its index (unique over all cases, e.g.

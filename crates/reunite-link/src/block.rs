@@ -54,7 +54,7 @@ pub fn tag(key: u64) -> u8 {
 }
 
 /// Number of key kinds (tags are 1..N_TAGS).
-pub const N_TAGS: usize = 19;
+pub const N_TAGS: usize = 16;
 
 /// Counts, for hits `(record, key)`, how many different kinds of key each record shares;
 /// returns `(record, kinds)` sorted by record.
@@ -172,16 +172,14 @@ pub const KINDS: [&[Facet]; N_TAGS - 1] = [
     &[ChildFine, MotherCoarse],
     &[FatherFine, ChildCoarse],
     &[FatherFine, ChildYear],
-    // Coarse name keys (typos, pinyin) with more facets.
-    &[MotherCoarse, ChildCoarse, ChildYear, MotherYear],
-    &[MotherCoarse, ChildCoarse, ChildYear, Region],
-    &[MotherCoarse, ChildCoarse, MotherYear, Region],
+    // Coarse name keys (typos, pinyin) with more facets. The region comes before the
+    // child's year so that the anchor (the first three facets) has few values.
+    &[MotherCoarse, ChildCoarse, Region, ChildYear],
     &[MotherCoarse, FatherCoarse, ChildCoarse, ChildYear],
     // A child written by a nickname (小杰, 涛涛) or another name on one side: the
     // mother's whole name, or her coarse name with two more facets.
     &[MotherFine, ChildNick],
-    &[MotherCoarse, ChildNick, ChildYear, MotherYear],
-    &[MotherCoarse, ChildNick, ChildYear, Region],
+    &[MotherCoarse, ChildNick, Region, ChildYear],
 ];
 
 /// Facet masks of the kinds.
@@ -204,6 +202,18 @@ const KIND_MASKS: [u16; N_TAGS - 1] = {
 pub struct Facets {
     vals: Vec<u64>,
     ends: [u32; N_FACETS],
+}
+
+/// Read access to the facet values of one record.
+pub trait FacetView {
+    /// The values of one facet, sorted and deduplicated.
+    fn get(&self, f: Facet) -> &[u64];
+}
+
+impl FacetView for Facets {
+    fn get(&self, f: Facet) -> &[u64] {
+        Facets::get(self, f)
+    }
 }
 
 impl Facets {
@@ -238,7 +248,86 @@ impl Facets {
     }
 }
 
-const FACETS: [Facet; N_FACETS] = [
+/// Words before each record's values in a [`FacetStore`]: the facets' ends as 16-bit
+/// numbers, four to a word.
+const HEADER: usize = N_FACETS.div_ceil(4);
+
+/// The facets of many records in one array: per record its facets' ends, then its values,
+/// so that checking a record reads a few adjacent cache lines (and no pointer).
+#[derive(Debug, Clone, Default)]
+pub struct FacetStore {
+    data: Vec<u64>,
+    starts: Vec<usize>,
+}
+
+/// One record's facets in a [`FacetStore`].
+#[derive(Debug, Clone, Copy)]
+pub struct FacetRef<'a> {
+    ends: [u16; N_FACETS],
+    vals: &'a [u64],
+}
+
+impl FacetView for FacetRef<'_> {
+    fn get(&self, f: Facet) -> &[u64] {
+        let i = f as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.vals[start..self.ends[i] as usize]
+    }
+}
+
+impl FacetStore {
+    /// Appends a record's facets; they are record number `len()` before the call.
+    pub fn push(&mut self, f: &Facets) {
+        self.starts.push(self.data.len());
+        // A record holds at most a few hundred values (every facet is capped), far below
+        // what 16 bits count.
+        let mut header = [0u64; HEADER];
+        for (i, &e) in f.ends.iter().enumerate() {
+            header[i / 4] |= (e.min(u16::MAX as u32) as u64) << (16 * (i % 4));
+        }
+        self.data.extend_from_slice(&header);
+        self.data.extend_from_slice(&f.vals);
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The facets of record `i`.
+    pub fn get(&self, i: usize) -> FacetRef<'_> {
+        let s = self.starts[i];
+        let mut ends = [0u16; N_FACETS];
+        for (j, e) in ends.iter_mut().enumerate() {
+            *e = (self.data[s + j / 4] >> (16 * (j % 4))) as u16;
+        }
+        let n = ends[N_FACETS - 1] as usize;
+        FacetRef {
+            ends,
+            vals: &self.data[s + HEADER..s + HEADER + n],
+        }
+    }
+
+    /// Reads one word per cache line of record `i` (see [`Facets::touch`]).
+    pub fn touch(&self, i: usize) -> u64 {
+        let s = self.starts[i];
+        let e = self.starts.get(i + 1).copied().unwrap_or(self.data.len());
+        self.data[s..e].iter().step_by(8).fold(0, |x, &v| x ^ v)
+    }
+
+    /// The heap size in bytes.
+    pub fn size_bytes(&self) -> usize {
+        self.data.capacity() * 8 + self.starts.capacity() * 8
+    }
+}
+
+/// Every facet, in the order of their numbers.
+pub const FACETS: [Facet; N_FACETS] = [
     MotherFine,
     ChildFine,
     FatherFine,
@@ -266,7 +355,7 @@ fn sorted_meet(a: &[u64], b: &[u64]) -> bool {
 /// Whether two records' facets (one [`Side::Indexed`], one [`Side::Query`]) share a key of
 /// some kind: exactly when [`keys`] of the two share a key (barring hash collisions and
 /// the [`MAX_KEYS`] guard, which this does not need).
-pub fn shares(a: &Facets, b: &Facets) -> bool {
+pub fn shares(a: &impl FacetView, b: &impl FacetView) -> bool {
     // Facets are compared only when a kind needs them, each at most once.
     let (mut known, mut met) = (0u16, 0u16);
     'kinds: for &k in KIND_MASKS.iter() {
@@ -288,35 +377,6 @@ pub fn shares(a: &Facets, b: &Facets) -> bool {
         return true;
     }
     false
-}
-
-/// A few bytes that summarize a record's facets: per facet, a 64-bit mask with one bit per
-/// value. Two records share a value of a facet only if their masks meet, so
-/// [`may_share`] rules out most non-candidates without touching the facets themselves (a
-/// hundred thousand summaries stay in the processor's cache; their facets do not).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Summary([u64; N_FACETS]);
-
-/// The summary of a record's facets.
-pub fn summary(f: &Facets) -> Summary {
-    let mut out = Summary::default();
-    for (i, &facet) in FACETS.iter().enumerate() {
-        for &v in f.get(facet) {
-            out.0[i] |= 1 << (mix(v) >> 58);
-        }
-    }
-    out
-}
-
-/// Whether two records could share a key: false means [`shares`] is false too.
-pub fn may_share(a: &Summary, b: &Summary) -> bool {
-    let mut met = 0u16;
-    for i in 0..N_FACETS {
-        if a.0[i] & b.0[i] != 0 {
-            met |= 1 << i;
-        }
-    }
-    KIND_MASKS.iter().any(|&k| k & !met == 0)
 }
 
 /// How many key kinds two records' facets share (0: not a candidate pair).
