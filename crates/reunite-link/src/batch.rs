@@ -86,7 +86,8 @@ struct Kept {
 #[derive(Debug, Default)]
 pub struct Tops {
     lists: Vec<Vec<Kept>>,
-    ids: Vec<(u32, String)>,
+    /// The ids of the cases that were ever kept (few: most cases never make a list).
+    ids: HashMap<u32, String>,
     candidates: usize,
     scored: usize,
 }
@@ -121,7 +122,9 @@ impl Tops {
                 self.keep(q, k, top);
             }
         }
-        self.ids.extend(other.ids);
+        for (k, v) in other.ids {
+            self.ids.entry(k).or_insert(v);
+        }
         self.candidates += other.candidates;
         self.scored += other.scored;
     }
@@ -259,9 +262,18 @@ impl Linker {
         self.sample_every = n.div_ceil(self.cfg.sample_target.max(1)).max(1) as u64;
     }
 
-    fn sampled(&self, ci: u32) -> bool {
+    /// Whether the case with this index is in the training sample. A reader may skip
+    /// parsing the other cases in the first pass and count them with
+    /// [`Linker::add_unread_cases`].
+    pub fn samples(&self, ci: u32) -> bool {
         self.sample_every <= 1
             || hash2(self.cfg.seed ^ 0x5a4d, ci as u64).is_multiple_of(self.sample_every)
+    }
+
+    /// Counts cases that the first pass did not read (outside the sample; see
+    /// [`Linker::samples`]): the prior depends on the number of cases.
+    pub fn add_unread_cases(&mut self, n: usize) {
+        self.train.cases += n;
     }
 
     /// The candidate queries of a prepared case: sharing an anchor key, kept if they share
@@ -315,7 +327,7 @@ impl Linker {
         let (mut seen, mut keys): (Vec<u32>, Vec<u64>) = (Vec::new(), Vec::new());
         for (ci, case) in cases {
             let ci = *ci;
-            if !self.sampled(ci) {
+            if !self.samples(ci) {
                 continue;
             }
             out.sampled += 1;
@@ -401,7 +413,6 @@ impl Linker {
         for (ci, case) in cases {
             let ci = *ci;
             let rec = PRecord::from_case_cached(case, cache);
-            tops.ids.push((ci, case.id.clone()));
             self.candidates(ci, &rec, &mut seen, &mut keys);
             tops.candidates += seen.len();
             let cb = scorer.bounds(&rec);
@@ -411,6 +422,7 @@ impl Linker {
                 if let Some((weight, gamma)) = scorer.weigh(&self.queries[q], &rec, &cb, floor) {
                     tops.scored += 1;
                     if model::probability(weight) >= self.cfg.threshold && weight >= floor {
+                        tops.ids.entry(ci).or_insert_with(|| case.id.clone());
                         tops.keep(
                             q,
                             Kept {
@@ -437,14 +449,7 @@ impl Linker {
         for t in workers {
             all.merge(t, top);
         }
-        let mut ids: HashMap<u32, String> = HashMap::new();
-        let wanted: std::collections::HashSet<u32> =
-            all.lists.iter().flatten().map(|k| k.case).collect();
-        for (i, id) in all.ids {
-            if wanted.contains(&i) {
-                ids.insert(i, id);
-            }
-        }
+        let ids = &all.ids;
         let stats = Stats {
             cases: self.train.cases,
             sampled: self.train.sampled,

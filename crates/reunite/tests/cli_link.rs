@@ -263,7 +263,7 @@ fn jsonl<T: serde::Serialize>(items: &[T]) -> String {
 fn link_output_is_the_same_on_every_run_and_as_the_library() {
     let d = dir("repeat");
     let (cases, requests, _) = reunite_link::generate::generate(17, 9000, 300, 0.2);
-    // More than two chunks of 4,096 lines, so both workers take part.
+    // More than two blocks of a megabyte, so both workers take part.
     let (c, r) = (d.join("c.jsonl"), d.join("r.jsonl"));
     std::fs::write(&c, jsonl(&cases)).unwrap();
     std::fs::write(&r, jsonl(&requests)).unwrap();
@@ -287,4 +287,73 @@ fn link_output_is_the_same_on_every_run_and_as_the_library() {
         reunite_link::batch::link(&cases, &requests, reunite_link::BatchConfig::default());
     assert!(lib.len() > 150, "{} matches", lib.len());
     assert_eq!(outs[0], jsonl(&lib));
+    // Training on a sample: the CLI's first pass reads only the sampled lines (and counts
+    // the others); the library reads them all. The same model, the same output.
+    let o = d.join("out-sample.jsonl");
+    let (ok, _, err) = run(&[
+        "link",
+        "--cases",
+        c.to_str().unwrap(),
+        "--requests",
+        r.to_str().unwrap(),
+        "--out",
+        o.to_str().unwrap(),
+        "--train-sample",
+        "2000",
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("trained on"), "{err}");
+    let cfg = reunite_link::BatchConfig {
+        sample_target: 2000,
+        ..Default::default()
+    };
+    let (lib, _, stats) = reunite_link::batch::link(&cases, &requests, cfg);
+    assert!(stats.sampled < 3000, "{} sampled", stats.sampled);
+    assert_eq!(std::fs::read_to_string(&o).unwrap(), jsonl(&lib));
+}
+
+/// With a training sample, bad lines inside and outside the sample are each reported once,
+/// with their line number, and counted.
+#[test]
+fn bad_lines_are_reported_once_whether_sampled_or_not() {
+    let d = dir("bad-sampled");
+    let (cases, requests, _) = reunite_link::generate::generate(5, 3000, 100, 0.2);
+    let mut lines: Vec<String> = cases
+        .iter()
+        .map(|c| serde_json::to_string(c).unwrap())
+        .collect();
+    // Every 150th line is broken: 20 bad lines.
+    let bad: Vec<usize> = (0..20).map(|k| 150 * k + 7).collect();
+    for &i in &bad {
+        lines[i] = format!("{{\"id\": \"c-bad-{i}\", \"mother\": ");
+    }
+    let (c, r) = (d.join("c.jsonl"), d.join("r.jsonl"));
+    std::fs::write(&c, lines.join("\n") + "\n").unwrap();
+    std::fs::write(&r, jsonl(&requests)).unwrap();
+    // Which of the bad lines the first pass reads (the library's own sampling).
+    let mut probe = reunite_link::Linker::new(
+        Vec::new(),
+        reunite_link::BatchConfig {
+            sample_target: 300,
+            ..Default::default()
+        },
+    );
+    probe.expect_cases(lines.len());
+    let sampled = bad.iter().filter(|&&i| probe.samples(i as u32)).count();
+    assert!(sampled > 0 && sampled < bad.len(), "{sampled} sampled");
+    let (ok, _, err) = run(&[
+        "link",
+        "--cases",
+        c.to_str().unwrap(),
+        "--requests",
+        r.to_str().unwrap(),
+        "--train-sample",
+        "300",
+    ]);
+    assert!(ok, "{err}");
+    for &i in &bad {
+        let at = format!("c.jsonl:{}:", i + 1);
+        assert_eq!(err.matches(&at).count(), 1, "{at} in {err}");
+    }
+    assert!(err.contains("20 bad input line(s) skipped"), "{err}");
 }

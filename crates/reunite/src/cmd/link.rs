@@ -48,6 +48,11 @@ pub struct LinkArgs {
     /// Seed of the random pair sampling.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// About how many cases train the model: a seeded random sample of the cases file (all
+    /// of it when smaller).
+    #[arg(long, default_value_t = reunite_link::batch::SAMPLE_TARGET as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub train_sample: u64,
     /// Fail (after reporting them all) if any input line is bad.
     #[arg(long)]
     pub strict: bool,
@@ -77,6 +82,11 @@ pub struct DedupeArgs {
     /// Seed of the random pair sampling.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// About how many cases train the model: a seeded random sample of the cases file (all
+    /// of it when smaller).
+    #[arg(long, default_value_t = reunite_link::batch::SAMPLE_TARGET as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub train_sample: u64,
     /// Fail (after reporting them all) if any input line is bad.
     #[arg(long)]
     pub strict: bool,
@@ -101,14 +111,14 @@ fn bar(path: &Path, what: &str) -> ProgressBar {
 fn parse_line<T: DeserializeOwned>(
     file: &Path,
     line_no: usize,
-    line: &str,
+    line: &[u8],
     validate: impl Fn(&T) -> Vec<reunite_domain::record::FieldProblem>,
 ) -> Result<Option<T>, String> {
-    if line.trim().is_empty() {
+    if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     let v: T =
-        serde_json::from_str(line).map_err(|e| format!("{}:{line_no}: {e}", file.display()))?;
+        serde_json::from_slice(line).map_err(|e| format!("{}:{line_no}: {e}", file.display()))?;
     let problems = validate(&v);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
@@ -160,7 +170,7 @@ impl Reader {
                     .map(|part| {
                         s.spawn(move || {
                             part.iter()
-                                .map(|(n, l)| parse_line(path, *n, l, validate))
+                                .map(|(n, l)| parse_line(path, *n, l.as_bytes(), validate))
                                 .collect::<Vec<_>>()
                         })
                     })
@@ -244,24 +254,87 @@ fn count_lines(path: &Path) -> anyhow::Result<usize> {
     Ok(n + usize::from(last != b'\n'))
 }
 
-/// Streams the cases file through `work`: this thread reads chunks of lines, `THREADS`
-/// workers parse them and hand the valid cases (each with its line index, so order does
-/// not matter) to `work` with their own state. Bad lines are reported (when `report`)
-/// with their line number and counted. Returns the workers' states and the bad-line count.
+/// Bytes the reader hands a worker at a time (whole lines; a longer line goes whole).
+const BLOCK: usize = 1 << 20;
+
+/// Whole lines of a file, with the number of the first.
+struct Lines {
+    first: usize,
+    bytes: Vec<u8>,
+}
+
+/// Reads `f` in blocks of whole lines and sends each with its first line's number.
+fn read_blocks(
+    path: &Path,
+    f: &mut File,
+    tx: &std::sync::mpsc::SyncSender<Lines>,
+) -> anyhow::Result<()> {
+    use std::io::Read;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut line_no = 1usize;
+    loop {
+        let mut buf = std::mem::take(&mut carry);
+        let start = buf.len();
+        buf.resize(start + BLOCK, 0);
+        let mut filled = start;
+        while filled < buf.len() {
+            let n = f
+                .read(&mut buf[filled..])
+                .with_context(|| format!("{}: cannot read near line {line_no}", path.display()))?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        let eof = filled < buf.len();
+        buf.truncate(filled);
+        if buf.is_empty() {
+            return Ok(());
+        }
+        // Whole lines go now; the rest of the last one waits for the next block.
+        let cut = if eof {
+            buf.len()
+        } else {
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None => {
+                    carry = buf;
+                    continue;
+                }
+            }
+        };
+        carry = buf[cut..].to_vec();
+        buf.truncate(cut);
+        let lines =
+            buf.iter().filter(|&&b| b == b'\n').count() + usize::from(buf.last() != Some(&b'\n'));
+        let first = line_no;
+        line_no += lines;
+        if tx.send(Lines { first, bytes: buf }).is_err() || eof {
+            return Ok(());
+        }
+    }
+}
+
+/// Streams the cases file through `work`: this thread reads blocks of whole lines,
+/// `THREADS` workers parse the lines `wanted` picks (by index from 0; the others are only
+/// counted) and hand the valid cases (each with its index, so order does not matter) and
+/// the number of non-blank lines skipped to `work`, with their own state. Bad lines are
+/// reported with their line number where `report` says (a line another pass reported is
+/// not reported twice). Returns the workers' states and the count of bad lines reported.
 fn stream_cases<S: Send>(
     path: &Path,
     label: &str,
-    report: bool,
+    wanted: impl Fn(u32) -> bool + Sync,
+    report: impl Fn(u32) -> bool + Sync,
     init: impl Fn() -> S + Sync,
-    work: impl Fn(&mut S, &[(u32, Case)]) + Sync,
+    work: impl Fn(&mut S, &[(u32, Case)], usize) + Sync,
 ) -> anyhow::Result<(Vec<S>, usize)> {
-    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut r = BufReader::with_capacity(1 << 20, f);
+    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let pb = bar(path, label);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, String)>>(THREADS);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Lines>(THREADS);
     let rx = std::sync::Mutex::new(rx);
     let (etx, erx) = std::sync::mpsc::channel::<String>();
-    let (init, work) = (&init, &work);
+    let (init, work, wanted, report) = (&init, &work, &wanted, &report);
     let (states, read) = std::thread::scope(|s| {
         let hs: Vec<_> = (0..THREADS)
             .map(|_| {
@@ -269,50 +342,38 @@ fn stream_cases<S: Send>(
                 s.spawn(move || {
                     let mut state = init();
                     loop {
-                        let Ok(lines) = rx.lock().expect("queue").recv() else {
+                        let Ok(block) = rx.lock().expect("queue").recv() else {
                             break;
                         };
-                        let mut cases = Vec::with_capacity(lines.len());
-                        let mut bytes = 0u64;
-                        for (n, line) in &lines {
-                            bytes += line.len() as u64;
-                            match parse_line(path, *n, line, Case::validate) {
-                                Ok(Some(c)) => cases.push(((*n - 1) as u32, c)),
+                        let mut cases = Vec::new();
+                        let mut skipped = 0usize;
+                        let body = block.bytes.strip_suffix(b"\n").unwrap_or(&block.bytes);
+                        for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+                            let n = block.first + i;
+                            let index = (n - 1) as u32;
+                            if !wanted(index) {
+                                skipped += usize::from(!line.iter().all(u8::is_ascii_whitespace));
+                                continue;
+                            }
+                            match parse_line(path, n, line, Case::validate) {
+                                Ok(Some(c)) => cases.push((index, c)),
                                 Ok(None) => {}
                                 Err(e) => {
-                                    let _ = etx.send(e);
+                                    if report(index) {
+                                        let _ = etx.send(e);
+                                    }
                                 }
                             }
                         }
-                        work(&mut state, &cases);
-                        pb.inc(bytes);
+                        work(&mut state, &cases, skipped);
+                        pb.inc(block.bytes.len() as u64);
                     }
                     state
                 })
             })
             .collect();
         drop(etx);
-        let read = (|| -> anyhow::Result<()> {
-            let mut line_no = 0usize;
-            loop {
-                let mut lines: Vec<(usize, String)> = Vec::with_capacity(CHUNK / 4);
-                while lines.len() < CHUNK / 4 {
-                    let mut s = String::new();
-                    let n = r.read_line(&mut s).with_context(|| {
-                        format!("{}:{}: cannot read", path.display(), line_no + 1)
-                    })?;
-                    if n == 0 {
-                        break;
-                    }
-                    line_no += 1;
-                    lines.push((line_no, s));
-                }
-                if lines.is_empty() || tx.send(lines).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        })();
+        let read = read_blocks(path, &mut f, &tx);
         drop(tx);
         let states: Vec<S> = hs
             .into_iter()
@@ -324,32 +385,35 @@ fn stream_cases<S: Send>(
     let mut bad = 0usize;
     for e in erx.iter() {
         bad += 1;
-        if report {
-            pb.suspend(|| eprintln!("{e}"));
-        }
+        pb.suspend(|| eprintln!("{e}"));
     }
     pb.finish_and_clear();
     Ok((states, bad))
 }
 
-/// Both passes of the linker over a cases file; returns the bad-line count.
+/// Both passes of the linker over a cases file; returns the bad-line count. The first
+/// pass parses only the sampled lines (and reports those that are bad); the second parses
+/// every line and reports the bad lines the first did not read.
 fn link_file(linker: &mut Linker, path: &Path) -> anyhow::Result<(Vec<Tops>, usize)> {
     linker.expect_cases(count_lines(path)?);
     let (t, c) = (std::time::Instant::now(), cpu_seconds());
     let l: &Linker = linker;
-    let (trained, bad) = stream_cases(
+    let (trained, bad_sampled) = stream_cases(
         path,
         "train",
-        true,
-        || (l.name_cache(), Vec::new()),
-        |(cache, out): &mut (NameCache, Vec<TrainChunk>), cases| {
-            out.push(l.train_chunk(cases, cache))
+        |i| l.samples(i),
+        |_| true,
+        || (l.name_cache(), Vec::new(), 0usize),
+        |(cache, out, unread): &mut (NameCache, Vec<TrainChunk>, usize), cases, skipped| {
+            out.push(l.train_chunk(cases, cache));
+            *unread += skipped;
         },
     )?;
-    for (_, chunks) in trained {
+    for (_, chunks, unread) in trained {
         for c in chunks {
             linker.absorb_train(c);
         }
+        linker.add_unread_cases(unread);
     }
     linker.train();
     eprintln!(
@@ -359,19 +423,23 @@ fn link_file(linker: &mut Linker, path: &Path) -> anyhow::Result<(Vec<Tops>, usi
     );
     let (t, c) = (std::time::Instant::now(), cpu_seconds());
     let l: &Linker = linker;
-    let (scored, _) = stream_cases(
+    let (scored, bad_rest) = stream_cases(
         path,
         "score",
-        false,
+        |_| true,
+        |i| !l.samples(i),
         || (l.name_cache(), Tops::default()),
-        |(cache, tops): &mut (NameCache, Tops), cases| l.score_chunk(cases, cache, tops),
+        |(cache, tops): &mut (NameCache, Tops), cases, _| l.score_chunk(cases, cache, tops),
     )?;
     eprintln!(
         "second pass (score): {:.1?}, CPU {:.1} s",
         t.elapsed(),
         cpu_seconds() - c
     );
-    Ok((scored.into_iter().map(|s| s.1).collect(), bad))
+    Ok((
+        scored.into_iter().map(|s| s.1).collect(),
+        bad_sampled + bad_rest,
+    ))
 }
 
 /// Both passes of the linker over in-memory cases (dedupe), on `THREADS` threads.
@@ -499,6 +567,7 @@ pub fn link(args: LinkArgs) -> anyhow::Result<()> {
         top: args.top,
         threshold: args.threshold,
         seed: args.seed,
+        sample_target: args.train_sample.try_into().unwrap_or(usize::MAX),
         params: load_params(args.params.as_ref())?,
         dedupe: false,
         ..Default::default()
@@ -550,6 +619,7 @@ pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
         top: args.top,
         threshold: args.threshold,
         seed: args.seed,
+        sample_target: args.train_sample.try_into().unwrap_or(usize::MAX),
         params: load_params(args.params.as_ref())?,
         dedupe: true,
         ..Default::default()
