@@ -570,7 +570,6 @@ pub fn link(args: LinkArgs) -> anyhow::Result<()> {
         sample_target: args.train_sample.try_into().unwrap_or(usize::MAX),
         params: load_params(args.params.as_ref())?,
         dedupe: false,
-        ..Default::default()
     };
     let mut linker = Linker::with_names(queries, cfg, names);
     eprintln!(
@@ -622,7 +621,6 @@ pub fn dedupe(args: DedupeArgs) -> anyhow::Result<()> {
         sample_target: args.train_sample.try_into().unwrap_or(usize::MAX),
         params: load_params(args.params.as_ref())?,
         dedupe: true,
-        ..Default::default()
     };
     let mut linker = Linker::with_names(queries, cfg, names);
     let tops = link_all(&mut linker, cases);
