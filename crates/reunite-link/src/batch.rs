@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use reunite_domain::record::{Case, MatchRecord};
 
-use crate::block::{self, FacetStore, KeyHash, Side};
+use crate::block::{self, FacetStore, Facets, KeyHash, Side};
 use crate::compare::{self, Gamma};
 use crate::index::sort_matches;
 use crate::model::{self, Params, Scorer, TermFreq, Weights};
@@ -28,6 +28,9 @@ use crate::prepared::{NameCache, PRecord, SharedNames};
 /// Cases compared in full for training: inputs up to this size are trained on all their
 /// blocked pairs, larger ones on a random sample of about this many cases.
 pub const SAMPLE_TARGET: usize = 100_000;
+
+/// Queries whose facets are read together before they are compared.
+const READ_AHEAD: usize = 8;
 
 /// Random pairs compared per sampled case (for u).
 const RANDOM_PER_CASE: u64 = 3;
@@ -162,6 +165,56 @@ struct Model {
     threshold_weight: f64,
 }
 
+/// The queries posted under each anchor key, in one array: the map gives a key's range in
+/// it, or the query itself when it is alone under the key (most are), so that a lookup
+/// touches the map and at most one more place.
+#[derive(Debug, Default)]
+struct Postings {
+    /// Key → (query, 1) or (start in `ids`, length).
+    map: HashMap<u64, (u32, u32), KeyHash>,
+    ids: Vec<u32>,
+}
+
+impl Postings {
+    fn new(mut posted: Vec<(u64, u32)>) -> Postings {
+        posted.sort_unstable();
+        posted.dedup();
+        let mut p = Postings::default();
+        p.map.reserve(posted.len());
+        for run in posted.chunk_by(|a, b| a.0 == b.0) {
+            let entry = if let [(_, q)] = run {
+                (*q, 1)
+            } else {
+                let start = p.ids.len() as u32;
+                p.ids.extend(run.iter().map(|x| x.1));
+                (start, run.len() as u32)
+            };
+            p.map.insert(run[0].0, entry);
+        }
+        p.map.shrink_to_fit();
+        p
+    }
+
+    fn get(&self, k: u64) -> &[u32] {
+        match self.map.get(&k) {
+            None => &[],
+            Some((q, 1)) => std::slice::from_ref(q),
+            Some(&(start, n)) => &self.ids[start as usize..(start + n) as usize],
+        }
+    }
+}
+
+/// Buffers one worker reuses from case to case.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// Candidate queries.
+    seen: Vec<u32>,
+    /// Anchor keys.
+    keys: Vec<u64>,
+    /// The case's facets.
+    facets: Facets,
+}
+
 /// The batch linker.
 #[derive(Debug)]
 pub struct Linker {
@@ -169,7 +222,7 @@ pub struct Linker {
     queries: Vec<PRecord>,
     query_facets: FacetStore,
     query_ids: Vec<String>,
-    postings: HashMap<u64, Vec<u32>, KeyHash>,
+    postings: Postings,
     init: Weights,
     names: Arc<SharedNames>,
     sample_every: u64,
@@ -209,22 +262,20 @@ impl Linker {
         cfg: BatchConfig,
         names: Arc<SharedNames>,
     ) -> Linker {
-        let mut postings: HashMap<u64, Vec<u32>, KeyHash> = HashMap::default();
+        let mut posted: Vec<(u64, u32)> = Vec::new();
         let mut recs = Vec::with_capacity(queries.len());
         let mut facets = FacetStore::default();
         let mut ids = Vec::with_capacity(queries.len());
         for (i, (id, r)) in queries.into_iter().enumerate() {
             let f = block::facets(&r, Side::Indexed);
             for k in block::anchors(&f) {
-                postings.entry(k).or_default().push(i as u32);
+                posted.push((k, i as u32));
             }
             recs.push(r);
             facets.push(&f);
             ids.push(id);
         }
-        for v in postings.values_mut() {
-            v.shrink_to_fit();
-        }
+        let postings = Postings::new(posted);
         let init = cfg.params.clone().unwrap_or_default().weights();
         Linker {
             cfg,
@@ -278,14 +329,13 @@ impl Linker {
 
     /// The candidate queries of a prepared case: sharing an anchor key, kept if they share
     /// a whole key (the same pairs as intersecting `block::keys`, with far fewer lookups).
-    fn candidates(&self, ci: u32, rec: &PRecord, seen: &mut Vec<u32>, keys: &mut Vec<u64>) {
-        let facets = block::facets(rec, Side::Query);
+    fn candidates(&self, ci: u32, rec: &PRecord, scratch: &mut Scratch) {
+        let Scratch { seen, keys, facets } = scratch;
+        block::facets_into(rec, Side::Query, facets);
         seen.clear();
-        block::anchors_into(&facets, keys);
+        block::anchors_into(facets, keys);
         for k in keys.iter() {
-            if let Some(v) = self.postings.get(k) {
-                seen.extend_from_slice(v);
-            }
+            seen.extend_from_slice(self.postings.get(*k));
         }
         seen.sort_unstable();
         seen.dedup();
@@ -296,15 +346,15 @@ impl Linker {
         // The queries' facets are scattered over memory: reading a few queries' facets
         // before comparing them lets the reads overlap.
         let mut kept = 0;
-        for at in (0..seen.len()).step_by(8) {
-            let end = (at + 8).min(seen.len());
+        for at in (0..seen.len()).step_by(READ_AHEAD) {
+            let end = (at + READ_AHEAD).min(seen.len());
             let touched = seen[at..end]
                 .iter()
                 .fold(0, |x, &q| x ^ self.query_facets.touch(q as usize));
             std::hint::black_box(touched);
             for i in at..end {
                 let q = seen[i];
-                if block::shares(&self.query_facets.get(q as usize), &facets) {
+                if block::shares(&self.query_facets.get(q as usize), facets) {
                     seen[kept] = q;
                     kept += 1;
                 }
@@ -324,7 +374,7 @@ impl Linker {
         let w = &self.init;
         let child_score = |l: &[u8; 3]| w.child_score(l);
         let nq = self.queries.len() as u64;
-        let (mut seen, mut keys): (Vec<u32>, Vec<u64>) = (Vec::new(), Vec::new());
+        let mut scratch = Scratch::default();
         for (ci, case) in cases {
             let ci = *ci;
             if !self.samples(ci) {
@@ -337,8 +387,9 @@ impl Linker {
                 // Parameters given: the sample only counts surnames.
                 continue;
             }
-            self.candidates(ci, &rec, &mut seen, &mut keys);
-            for &q in &seen {
+            self.candidates(ci, &rec, &mut scratch);
+            let seen = &scratch.seen;
+            for &q in seen {
                 let g = compare::compare(&self.queries[q as usize], &rec, &child_score);
                 *out.blocked.entry(g.pattern()).or_insert(0) += 1;
             }
@@ -409,14 +460,14 @@ impl Linker {
         let m = self.model.as_ref().expect("train before scoring");
         let scorer = Scorer::new(&m.weights, &m.tf, m.prior);
         let top = self.cfg.top;
-        let (mut seen, mut keys): (Vec<u32>, Vec<u64>) = (Vec::new(), Vec::new());
+        let mut scratch = Scratch::default();
         for (ci, case) in cases {
             let ci = *ci;
             let rec = PRecord::from_case_cached(case, cache);
-            self.candidates(ci, &rec, &mut seen, &mut keys);
-            tops.candidates += seen.len();
+            self.candidates(ci, &rec, &mut scratch);
+            tops.candidates += scratch.seen.len();
             let cb = scorer.bounds(&rec);
-            for &q in &seen {
+            for &q in &scratch.seen {
                 let q = q as usize;
                 let floor = tops.floor(q, top, m.threshold_weight);
                 if let Some((weight, gamma)) = scorer.weigh(&self.queries[q], &rec, &cb, floor) {

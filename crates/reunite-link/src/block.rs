@@ -75,20 +75,15 @@ pub fn count_kinds(hits: &mut [(u32, u8)]) -> Vec<(u32, u32)> {
     out
 }
 
-fn dedup_cap(mut v: Vec<u64>, cap: usize) -> Vec<u64> {
-    v.sort_unstable();
-    v.dedup();
-    v.truncate(cap);
-    v
-}
-
-fn years(y: Option<i32>, approx: u8, side: Side, cap: u8) -> Vec<u64> {
-    let Some(y) = y else { return Vec::new() };
+/// Pushes a year widened by its approximation (capped at `cap`; one more on the query
+/// side), in buckets of `bucket` years.
+fn push_years(v: &mut Vec<u64>, y: Option<i32>, approx: u8, side: Side, cap: u8, bucket: i64) {
+    let Some(y) = y else { return };
     let w = match side {
         Side::Indexed => approx.min(cap) as i32,
         Side::Query => (approx.min(cap) + 1) as i32,
     };
-    (y - w..=y + w).map(|v| v as u64).collect()
+    v.extend((y - w..=y + w).map(|x| (x as i64).div_euclid(bucket) as u64));
 }
 
 /// Most keys one record emits (guards against pathological input).
@@ -100,29 +95,7 @@ pub const MAX_KEYS: usize = 4000;
 /// readings first), at most 24.
 pub fn fine_keys(ns: &[Name]) -> Vec<u64> {
     let mut v: Vec<u64> = Vec::new();
-    for n in ns {
-        for &k in n.fine.iter() {
-            if v.len() < 24 && !v.contains(&k) {
-                v.push(k);
-            }
-        }
-    }
-    v
-}
-
-/// Nickname keys: the Korean reading of the last syllable of each child name (杨杰 and 小杰
-/// share 걸; 涛涛 and 张涛 share 도).
-fn nick_keys(r: &PRecord) -> Vec<u64> {
-    let mut v: Vec<u64> = r
-        .children
-        .iter()
-        .flat_map(|c| c.names.iter())
-        .filter(|n| n.nick != 0)
-        .map(|n| mix(0x6e69636b ^ n.nick as u64))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v.truncate(16);
+    push_fine(&mut v, 0, ns, 24);
     v
 }
 
@@ -387,66 +360,108 @@ pub fn kinds_shared(a: &Facets, b: &Facets) -> u32 {
 
 /// The facets of a prepared record.
 pub fn facets(r: &PRecord, side: Side) -> Facets {
-    let name_keys = |ns: &[Name]| {
-        dedup_cap(
-            ns.iter().flat_map(|n| n.coarse.iter().copied()).collect(),
-            8,
-        )
-    };
-    let mk = name_keys(&r.mother.names);
-    let ck = dedup_cap(
-        r.children
-            .iter()
-            .flat_map(|c| c.names.iter().flat_map(|n| n.coarse.iter().copied()))
-            .collect(),
-        16,
-    );
-    let fk = name_keys(&r.father);
-    let mut mf = fine_keys(&r.mother.names);
-    mf.sort_unstable();
-    let cf = dedup_cap(
-        r.children
-            .iter()
-            .flat_map(|c| fine_keys(&c.names))
-            .collect(),
-        32,
-    );
-    let mut ff = fine_keys(&r.father);
-    ff.sort_unstable();
-    let cn = nick_keys(r);
-    // The mother's year in 4-year buckets: her age is often a guess, and a bucket keeps the
-    // number of keys of a widened year small.
-    let mut my: Vec<u64> = r
-        .mother
-        .birth
-        .map(|d| years(d.year, d.approx, side, 5))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|y| (y as i64).div_euclid(4) as u64)
-        .collect();
-    my.dedup();
-    let mut cy: Vec<u64> = r
-        .children
-        .iter()
-        .filter_map(|c| c.birth)
-        .flat_map(|d| years(d.year, d.approx, side, 2))
-        .collect();
-    cy.sort_unstable();
-    cy.dedup();
-    let rg: Vec<u64> = match r.residence.region() {
-        0 => Vec::new(),
-        x => vec![x as u64],
-    };
     let mut out = Facets::default();
-    for (i, v) in [mf, cf, ff, mk, ck, fk, cy, my, rg, cn]
-        .into_iter()
-        .enumerate()
-    {
-        out.vals.extend(v);
-        out.ends[i] = out.vals.len() as u32;
-    }
+    facets_into(r, side, &mut out);
     out.vals.shrink_to_fit();
     out
+}
+
+/// Appends the fine keys of `ns` to `v` in order, skipping those already there since
+/// `from`, until `v` holds `cap` values since `from` (see [`fine_keys`]).
+fn push_fine(v: &mut Vec<u64>, from: usize, ns: &[Name], cap: usize) {
+    for n in ns {
+        for &k in n.fine.iter() {
+            if v.len() - from < cap && !v[from..].contains(&k) {
+                v.push(k);
+            }
+        }
+    }
+}
+
+/// Sorts the values from `from` on, drops repeats, keeps at most `cap` (the least).
+fn sort_tail(v: &mut Vec<u64>, from: usize, cap: usize) {
+    v[from..].sort_unstable();
+    let mut w = from;
+    for i in from..v.len() {
+        if w == from || v[i] != v[w - 1] {
+            v[w] = v[i];
+            w += 1;
+        }
+    }
+    v.truncate(w.min(from.saturating_add(cap)));
+}
+
+/// [`facets`] into a record the caller reuses (no allocation once it has grown).
+pub fn facets_into(r: &PRecord, side: Side, out: &mut Facets) {
+    let v = &mut out.vals;
+    v.clear();
+    let mut ends = [0u32; N_FACETS];
+    let mut end = |v: &Vec<u64>, f: Facet| ends[f as usize] = v.len() as u32;
+    // Whole-name readings: each name's most likely first, at most 24 per person, then
+    // sorted; the children's together at most 32.
+    push_fine(v, 0, &r.mother.names, 24);
+    sort_tail(v, 0, usize::MAX);
+    end(v, MotherFine);
+    let from = v.len();
+    for c in &r.children {
+        let at = v.len();
+        push_fine(v, at, &c.names, 24);
+    }
+    sort_tail(v, from, 32);
+    end(v, ChildFine);
+    let from = v.len();
+    push_fine(v, from, &r.father, 24);
+    sort_tail(v, from, usize::MAX);
+    end(v, FatherFine);
+    // Coarse keys: at most 8 for a parent, 16 for the children.
+    let from = v.len();
+    v.extend(r.mother.names.iter().flat_map(|n| n.coarse.iter().copied()));
+    sort_tail(v, from, 8);
+    end(v, MotherCoarse);
+    let from = v.len();
+    v.extend(
+        r.children
+            .iter()
+            .flat_map(|c| c.names.iter().flat_map(|n| n.coarse.iter().copied())),
+    );
+    sort_tail(v, from, 16);
+    end(v, ChildCoarse);
+    let from = v.len();
+    v.extend(r.father.iter().flat_map(|n| n.coarse.iter().copied()));
+    sort_tail(v, from, 8);
+    end(v, FatherCoarse);
+    let from = v.len();
+    for d in r.children.iter().filter_map(|c| c.birth) {
+        push_years(v, d.year, d.approx, side, 2, 1);
+    }
+    sort_tail(v, from, usize::MAX);
+    end(v, ChildYear);
+    // The mother's year in 4-year buckets: her age is often a guess, and a bucket keeps the
+    // number of keys of a widened year small.
+    let from = v.len();
+    if let Some(d) = r.mother.birth {
+        push_years(v, d.year, d.approx, side, 5, 4);
+    }
+    sort_tail(v, from, usize::MAX);
+    end(v, MotherYear);
+    match r.residence.region() {
+        0 => {}
+        x => v.push(x as u64),
+    }
+    end(v, Region);
+    // Nicknames: the Korean reading of the last syllable of each child name (杨杰 and 小杰
+    // share 걸; 涛涛 and 张涛 share 도).
+    let from = v.len();
+    v.extend(
+        r.children
+            .iter()
+            .flat_map(|c| c.names.iter())
+            .filter(|n| n.nick != 0)
+            .map(|n| mix(0x6e69636b ^ n.nick as u64)),
+    );
+    sort_tail(v, from, 16);
+    end(v, ChildNick);
+    out.ends = ends;
 }
 
 /// The key of one combination of facet values (`acc` folds the values in order).

@@ -1,12 +1,15 @@
 //! `reunite link` and `reunite dedupe`: batch linkage of JSON Lines files.
 //!
 //! The requests (or, for dedupe, the cases) are read and prepared first. The cases file is
-//! then read twice, in chunks on two threads (see `reunite_link::batch`): the first pass
-//! counts and checks every line and trains the model on a sample of the cases (unless
-//! `--params` is given); the second scores every candidate pair and keeps the best per
-//! request. The matches are written per request, best first. Bad lines are reported on
-//! standard error with their line number (once, in the first pass) and skipped; the command
-//! fails at the end if any were found and `--strict`.
+//! then read twice, in blocks of whole lines handed to two worker threads (see
+//! `reunite_link::batch`): the first pass parses only the lines of the training sample
+//! (`--train-sample`, about 100,000 cases; the others are counted) and trains the model
+//! (unless `--params` is given); the second parses every line, scores every candidate pair
+//! and keeps the best per request. The matches are written per request, best first. Bad
+//! lines are reported on standard error with their line number, each once (a sampled line in
+//! the first pass, any other in the second), and skipped; the command fails at the end if
+//! any were found and `--strict`. A bad line outside the sample is counted among the cases
+//! for the prior: each such line shifts every weight by about 1.44 / n bits (n cases).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
