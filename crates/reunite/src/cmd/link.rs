@@ -3,7 +3,7 @@
 //! The requests (or, for dedupe, the cases) are read and prepared first. The cases file is
 //! then read twice, in blocks of whole lines handed to two worker threads (see
 //! `reunite_link::batch`): the first pass parses only the lines of the training sample
-//! (`--train-sample`, about 100,000 cases; the others are counted) and trains the model
+//! (`--train-sample`, about 50,000 cases; the others are counted) and trains the model
 //! (unless `--params` is given); the second parses every line, scores every candidate pair
 //! and keeps the best per request. The matches are written per request, best first. Bad
 //! lines are reported on standard error with their line number, each once (a sampled line in
