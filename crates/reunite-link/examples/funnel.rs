@@ -65,7 +65,7 @@ fn main() {
     let (mut anch, mut hits, mut met, mut shared) = (0usize, 0usize, 0usize, 0usize);
     let mut per_kind = vec![0usize; block::KINDS.len()];
     let mut only_kind = vec![0usize; block::KINDS.len()];
-    let mut facet_vals = [0usize; 10];
+    let mut facet_vals = [0usize; block::N_FACETS];
     let mut seen = Vec::new();
     let mut cand_masks: HashMap<u32, usize> = HashMap::new();
     let mut true_masks: HashMap<u32, usize> = HashMap::new();
