@@ -21,6 +21,19 @@ fn run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `reunite link --cases C --requests R` with more arguments.
+fn link(c: &Path, r: &Path, more: &[&str]) -> (bool, String, String) {
+    let mut args = vec![
+        "link",
+        "--cases",
+        c.to_str().unwrap(),
+        "--requests",
+        r.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    run(&args)
+}
+
 fn write(p: &Path, lines: &[&str]) {
     std::fs::write(p, lines.join("\n") + "\n").unwrap();
 }
@@ -44,19 +57,18 @@ fn link_writes_best_first_with_explanations_that_add_up() {
     write(&c, CASES);
     write(&r, REQUESTS);
     let p = d.join("params.json");
-    let (ok, _, err) = run(&[
-        "link",
-        "--cases",
-        c.to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-        "--threshold",
-        "0",
-        "--out",
-        o.to_str().unwrap(),
-        "--save-params",
-        p.to_str().unwrap(),
-    ]);
+    let (ok, _, err) = link(
+        &c,
+        &r,
+        &[
+            "--threshold",
+            "0",
+            "--out",
+            o.to_str().unwrap(),
+            "--save-params",
+            p.to_str().unwrap(),
+        ],
+    );
     assert!(ok, "{err}");
     let out = std::fs::read_to_string(&o).unwrap();
     let recs: Vec<serde_json::Value> = out
@@ -99,19 +111,18 @@ fn link_writes_best_first_with_explanations_that_add_up() {
     }
     // Saved parameters load again and give the same output.
     let o2 = d.join("out2.jsonl");
-    let (ok, _, err) = run(&[
-        "link",
-        "--cases",
-        c.to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-        "--threshold",
-        "0",
-        "--out",
-        o2.to_str().unwrap(),
-        "--params",
-        p.to_str().unwrap(),
-    ]);
+    let (ok, _, err) = link(
+        &c,
+        &r,
+        &[
+            "--threshold",
+            "0",
+            "--out",
+            o2.to_str().unwrap(),
+            "--params",
+            p.to_str().unwrap(),
+        ],
+    );
     assert!(ok, "{err}");
     // (JSON keeps the parameters to within a rounding step.)
     let again: Vec<serde_json::Value> = std::fs::read_to_string(&o2)
@@ -136,28 +147,10 @@ fn threshold_and_top_limit_the_output() {
     let (c, r) = (d.join("c.jsonl"), d.join("r.jsonl"));
     write(&c, CASES);
     write(&r, REQUESTS);
-    let (ok, out, err) = run(&[
-        "link",
-        "--cases",
-        c.to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-        "--threshold",
-        "0",
-        "--top",
-        "1",
-    ]);
+    let (ok, out, err) = link(&c, &r, &["--threshold", "0", "--top", "1"]);
     assert!(ok, "{err}");
     assert_eq!(out.lines().filter(|l| l.contains("\"r-1\"")).count(), 1);
-    let (ok, out, _) = run(&[
-        "link",
-        "--cases",
-        c.to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-        "--threshold",
-        "1.0",
-    ]);
+    let (ok, out, _) = link(&c, &r, &["--threshold", "1.0"]);
     assert!(ok);
     assert!(out.trim().is_empty(), "{out}");
 }
@@ -177,13 +170,7 @@ fn bad_lines_are_reported_with_their_line_number() {
     );
     write(&c, &cases);
     write(&r, REQUESTS);
-    let (ok, out, err) = run(&[
-        "link",
-        "--cases",
-        c.to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-    ]);
+    let (ok, out, err) = link(&c, &r, &[]);
     assert!(ok, "{err}");
     assert!(
         err.contains("c.jsonl:2:") && err.contains("colour"),
@@ -194,22 +181,9 @@ fn bad_lines_are_reported_with_their_line_number() {
         "{err}"
     );
     assert!(out.contains("r-1"));
-    let (ok, _, _) = run(&[
-        "link",
-        "--cases",
-        c.to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-        "--strict",
-    ]);
+    let (ok, _, _) = link(&c, &r, &["--strict"]);
     assert!(!ok);
-    let (ok, _, err) = run(&[
-        "link",
-        "--cases",
-        d.join("missing.jsonl").to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-    ]);
+    let (ok, _, err) = link(&d.join("missing.jsonl"), &r, &[]);
     assert!(!ok);
     assert!(err.contains("missing.jsonl"), "{err}");
 }
@@ -270,15 +244,7 @@ fn link_output_is_the_same_on_every_run_and_as_the_library() {
     let mut outs = Vec::new();
     for i in 0..2 {
         let o = d.join(format!("out{i}.jsonl"));
-        let (ok, _, err) = run(&[
-            "link",
-            "--cases",
-            c.to_str().unwrap(),
-            "--requests",
-            r.to_str().unwrap(),
-            "--out",
-            o.to_str().unwrap(),
-        ]);
+        let (ok, _, err) = link(&c, &r, &["--out", o.to_str().unwrap()]);
         assert!(ok, "{err}");
         outs.push(std::fs::read_to_string(&o).unwrap());
     }
@@ -290,17 +256,11 @@ fn link_output_is_the_same_on_every_run_and_as_the_library() {
     // Training on a sample: the CLI's first pass reads only the sampled lines (and counts
     // the others); the library reads them all. The same model, the same output.
     let o = d.join("out-sample.jsonl");
-    let (ok, _, err) = run(&[
-        "link",
-        "--cases",
-        c.to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-        "--out",
-        o.to_str().unwrap(),
-        "--train-sample",
-        "2000",
-    ]);
+    let (ok, _, err) = link(
+        &c,
+        &r,
+        &["--out", o.to_str().unwrap(), "--train-sample", "2000"],
+    );
     assert!(ok, "{err}");
     assert!(err.contains("trained on"), "{err}");
     let cfg = reunite_link::BatchConfig {
@@ -341,15 +301,7 @@ fn bad_lines_are_reported_once_whether_sampled_or_not() {
     probe.expect_cases(lines.len());
     let sampled = bad.iter().filter(|&&i| probe.samples(i as u32)).count();
     assert!(sampled > 0 && sampled < bad.len(), "{sampled} sampled");
-    let (ok, _, err) = run(&[
-        "link",
-        "--cases",
-        c.to_str().unwrap(),
-        "--requests",
-        r.to_str().unwrap(),
-        "--train-sample",
-        "300",
-    ]);
+    let (ok, _, err) = link(&c, &r, &["--train-sample", "300"]);
     assert!(ok, "{err}");
     for &i in &bad {
         let at = format!("c.jsonl:{}:", i + 1);
