@@ -10,18 +10,8 @@ use reunite_link::index::sort_matches;
 use reunite_link::model::{self, TermFreq};
 use reunite_link::{BatchConfig, Index, PRecord, Params, SearchOptions, batch};
 
-/// The request a case's own data would make (the mother sought, her first child seeking).
-fn as_request(c: &Case) -> TracingRequest {
-    TracingRequest {
-        id: format!("r-{}", c.id),
-        sought: c.mother.clone(),
-        seeker: c.children.first().map(|ch| ch.person()).unwrap_or_default(),
-        relation: None,
-        father: c.father.clone(),
-        separation: c.separation.clone(),
-        residence_cn: c.residence_cn.clone(),
-    }
-}
+mod common;
+use common::as_request;
 
 /// The cases of an index built by inserting `cases` in order (no removals, so the i-th case
 /// is in slot i), prepared on their own, with surname frequencies counted on their own.
