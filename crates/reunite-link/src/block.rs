@@ -54,7 +54,7 @@ pub fn tag(key: u64) -> u8 {
 }
 
 /// Number of key kinds (tags are 1..N_TAGS).
-pub const N_TAGS: usize = 16;
+pub const N_TAGS: usize = 15;
 
 /// Counts, for hits `(record, key)`, how many different kinds of key each record shares;
 /// returns `(record, kinds)` sorted by record.
@@ -123,10 +123,13 @@ pub enum Facet {
     Region,
     /// Children's nicknames (Korean reading of the last given syllable).
     ChildNick,
+    /// Each child's nicknames with that child's birth years (widened): binds the two to one
+    /// child, where [`ChildNick`] with [`ChildYear`] may take them from two.
+    ChildNickYear,
 }
 
 /// Number of facets.
-pub const N_FACETS: usize = 10;
+pub const N_FACETS: usize = 11;
 
 use Facet::*;
 
@@ -142,7 +145,6 @@ pub const KINDS: [&[Facet]; N_TAGS - 1] = [
     &[ChildFine, ChildYear],
     &[ChildFine, MotherYear],
     &[ChildFine, Region],
-    &[ChildFine, MotherCoarse],
     &[FatherFine, ChildCoarse],
     &[FatherFine, ChildYear],
     // Coarse name keys (typos, pinyin) with more facets. The region comes before the
@@ -152,7 +154,7 @@ pub const KINDS: [&[Facet]; N_TAGS - 1] = [
     // A child written by a nickname (小杰, 涛涛) or another name on one side: the
     // mother's whole name, or her coarse name with two more facets.
     &[MotherFine, ChildNick],
-    &[MotherCoarse, ChildNick, Region, ChildYear],
+    &[ChildNickYear, Region, MotherYear],
 ];
 
 /// Facet masks of the kinds.
@@ -311,6 +313,7 @@ pub const FACETS: [Facet; N_FACETS] = [
     MotherYear,
     Region,
     ChildNick,
+    ChildNickYear,
 ];
 
 fn sorted_meet(a: &[u64], b: &[u64]) -> bool {
@@ -461,6 +464,33 @@ pub fn facets_into(r: &PRecord, side: Side, out: &mut Facets) {
     );
     sort_tail(v, from, 16);
     end(v, ChildNick);
+    let from = v.len();
+    for c in &r.children {
+        let Some(d) = c.birth else { continue };
+        let at = v.len();
+        push_years(v, d.year, d.approx, side, 2, 1);
+        let years = v.len();
+        for n in c.names.iter().filter(|n| n.nick != 0) {
+            // Two names that are both whole (张杰, 李杰) must not meet here: a whole name
+            // emits its side's tag, a nickname both tags.
+            let (own, other) = match side {
+                Side::Indexed => (1, 2),
+                Side::Query => (2, 1),
+            };
+            for tag in [own, other]
+                .into_iter()
+                .take(if n.nick_form { 2 } else { 1 })
+            {
+                let base = mix((0x6e69636b ^ n.nick as u64) << 2 | tag);
+                for i in at..years {
+                    v.push(combine(base, v[i]));
+                }
+            }
+        }
+        v.drain(at..years);
+    }
+    sort_tail(v, from, 32);
+    end(v, ChildNickYear);
     out.ends = ends;
 }
 
@@ -521,7 +551,11 @@ static ANCHOR_KINDS: std::sync::LazyLock<Vec<(u64, usize)>> = std::sync::LazyLoc
         .iter()
         .enumerate()
         .map(|(i, kind)| {
-            let depth = if kind[0] == MotherCoarse { 3 } else { 1 };
+            let depth = match kind[0] {
+                MotherCoarse => 3,
+                ChildNickYear => 3,
+                _ => 1,
+            };
             let tag = KINDS
                 .iter()
                 .position(|k| k.len() >= depth && k[..depth] == kind[..depth])
@@ -545,11 +579,16 @@ pub fn anchors_into(f: &Facets, out: &mut Vec<u64>) {
             out.extend(first.iter().map(|&x| key(tag, combine(0, x), 0, 0)));
             continue;
         }
-        let (second, third) = (f.get(kind[1]), f.get(kind[2]));
+        let second = f.get(kind[1]);
+        let third = if depth == 3 { f.get(kind[2]) } else { &[] };
         for &x in first {
             let a = combine(0, x);
             for &y in second {
                 let b = combine(a, y);
+                if depth == 2 {
+                    out.push(key(tag, b, 0, 0));
+                    continue;
+                }
                 for &z in third {
                     out.push(key(tag, combine(b, z), 0, 0));
                 }

@@ -25,6 +25,10 @@ pub struct LName {
     /// The Korean reading of the last syllable of the given name (a nickname keeps it:
     /// 杨杰 → 小杰, 海海), 0 when unknown.
     pub nick: u32,
+    /// Whether the name is written as a nickname (小杰, 阿杰, 杰杰): such a name says little
+    /// beyond its last syllable, so blocking pairs it with any name that ends in that
+    /// syllable.
+    pub nick_form: bool,
     /// Hashes of the normalized texts of `name` and `alt` (0 when there is no `alt`): two
     /// names can only be `identical` if one of each side's hashes agree.
     pub text_hashes: [u64; 2],
@@ -51,6 +55,19 @@ pub(crate) fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D049BB133111EB);
     x ^ (x >> 31)
+}
+
+/// Whether a normalized name is written as a nickname: two Han characters, a diminutive
+/// prefix (小, 阿) and a syllable, or one syllable twice.
+fn is_nick_form(text: &str) -> bool {
+    let mut c = text.chars().filter(|c| !c.is_whitespace());
+    match (c.next(), c.next(), c.next()) {
+        (Some(a), Some(b), None) => {
+            reunite_names::script_of(b) == reunite_names::Script::Han
+                && (a == '小' || a == '阿' || a == b)
+        }
+        _ => false,
+    }
 }
 
 /// The text read with its last word first, for a Latin name of two to four words.
@@ -93,6 +110,7 @@ impl LName {
             .hangul()
             .and_then(|(_, given)| given.chars().last())
             .map_or(0, |c| c as u32);
+        let nick_form = is_nick_form(name.normalized());
         let text_hashes = [
             text_hash(name.normalized()),
             alt.as_ref().map_or(0, |a| text_hash(a.normalized())),
@@ -103,6 +121,7 @@ impl LName {
             fine: fine.into(),
             coarse: coarse.into(),
             nick,
+            nick_form,
             text_hashes,
         }
     }

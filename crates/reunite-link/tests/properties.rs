@@ -353,6 +353,52 @@ fn given_name_first_and_nicknames_block() {
     assert!(g.levels[0] >= 5, "{:?}", g.levels);
 }
 
+/// A child the mother knows only by a nickname (小宇) meets the child's request (周杰宇, no
+/// mother's name) through that child's birth year, the region and the mother's birth year,
+/// whichever side holds the nickname; two whole names that merely end alike do not.
+#[test]
+fn nickname_meets_whole_name_through_years_and_region() {
+    use reunite_link::block::{self, Side};
+    let case = |child: &str| -> Case {
+        serde_json::from_str(&format!(
+            r#"{{"id":"c-1","mother":{{"names":[{{"text":"김명춘"}}],"birth":{{"year":1985}}}},
+            "residence_cn":{{"text":"辽宁省 丹东市 宽甸县"}},
+            "children":[{{"names":[{{"text":"{child}"}}],"birth":{{"year":2006}}}}]}}"#
+        ))
+        .unwrap()
+    };
+    let req = |child: &str, year: i32| -> TracingRequest {
+        serde_json::from_str(&format!(
+            r#"{{"id":"r-1","sought":{{"names":[],"birth":{{"year":1985}}}},
+            "residence_cn":{{"text":"辽宁 宽甸县"}},
+            "seeker":{{"names":[{{"text":"{child}"}}],"birth":{{"year":{year}}}}}}}"#
+        ))
+        .unwrap()
+    };
+    let meet = |c: &str, r: &str, year: i32| {
+        let (rc, rr) = (
+            PRecord::from_case(&case(c)),
+            PRecord::from_request(&req(r, year)),
+        );
+        let a = block::shares(
+            &block::facets(&rr, Side::Indexed),
+            &block::facets(&rc, Side::Query),
+        );
+        let b = block::shares(
+            &block::facets(&rc, Side::Indexed),
+            &block::facets(&rr, Side::Query),
+        );
+        assert_eq!(a, b, "{c} / {r}: the sides must not matter");
+        a
+    };
+    assert!(meet("小宇", "周杰宇", 2006));
+    assert!(meet("宇宇", "周杰宇", 2007));
+    assert!(meet("周杰宇", "小宇", 2006));
+    assert!(!meet("王明宇", "周杰宇", 2006));
+    // The nickname and the year must be the same child's, and the years close.
+    assert!(!meet("小宇", "周杰宇", 2012));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

@@ -230,8 +230,12 @@ fn product_keys(tag: u8, cands: &[Cands], n_sur: usize, cap: usize, out: &mut Ve
     }
 }
 
+/// The reading keys of a name: per parse, up to [`KEYS_PER_SPACE`] keys read in Korean and as
+/// many in Mandarin, most likely first; then taken from the lists in turn (the first of each,
+/// the second of each, ...) so that when they are cut to [`MAX_READING_KEYS`] every parse
+/// keeps its likeliest readings ("Li shuyu" read as Korean must not crowd out its pinyin).
 fn reading_keys(name: &PreparedName) -> Vec<u64> {
-    let mut out = Vec::new();
+    let mut lists: Vec<Vec<u64>> = Vec::new();
     let mut cands = [Cands::default(); MAX_SYLLABLES];
     for p in &name.parses {
         let n_sur = p.sur().len();
@@ -243,13 +247,27 @@ fn reading_keys(name: &PreparedName) -> Vec<u64> {
         for (i, s) in syls.clone().enumerate() {
             cands[i] = kor_cands(s, i < n_sur);
         }
-        product_keys(10, &cands[..n], n_sur, KEYS_PER_SPACE, &mut out);
+        let mut kor = Vec::new();
+        product_keys(10, &cands[..n], n_sur, KEYS_PER_SPACE, &mut kor);
         for (i, s) in syls.enumerate() {
             cands[i] = man_cands(s);
         }
-        product_keys(11, &cands[..n], n_sur, KEYS_PER_SPACE, &mut out);
+        let mut man = Vec::new();
+        product_keys(11, &cands[..n], n_sur, KEYS_PER_SPACE, &mut man);
+        lists.push(kor);
+        lists.push(man);
     }
-    out.truncate(MAX_READING_KEYS);
+    let mut out = Vec::new();
+    for rank in 0..KEYS_PER_SPACE {
+        for l in &lists {
+            if let Some(&k) = l.get(rank)
+                && out.len() < MAX_READING_KEYS
+                && !out.contains(&k)
+            {
+                out.push(k);
+            }
+        }
+    }
     out
 }
 
@@ -352,6 +370,25 @@ mod tests {
                     assert!(share(a, b), "{a} ~ {b}");
                 }
             }
+        }
+    }
+
+    /// Romanized Korean names, as written on requests, meet the same name in Hangul or Hanja:
+    /// a spelling's likeliest syllables come first ("chun" 춘, "geum" 금), a one-word given
+    /// name splits at syllables that name Hanja read ("Hyekum": 혜금, not 혝음), and a name
+    /// read both as Korean and as pinyin keeps keys of both readings.
+    #[test]
+    fn romanized_names_meet_their_hangul_and_hanja() {
+        for (a, b) in [
+            ("Kim Chunmi", "김춘미"),
+            ("Choi Hyang chun", "최향춘"),
+            ("Phyon Son chun", "편선춘"),
+            ("Gwon Hee-geum", "권희금"),
+            ("Kim Hyekum", "김혜금"),
+            ("Li shuyu", "李淑玉"),
+            ("PIAO JU-LAN", "朴菊蘭"),
+        ] {
+            assert!(share(a, b), "{a} ~ {b}");
         }
     }
 

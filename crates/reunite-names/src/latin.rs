@@ -118,7 +118,7 @@ const VOW_SPELL: [&[&str]; 21] = [
     &["wi", "wee"],
     &["yu", "yoo", "you"],
     &["eu", "u", "ue", "y"],
-    &["ui", "eui", "i"],
+    &["ui", "eui", "i", "ee"],
     &["i", "ee"],
 ];
 /// Extra vowel spellings valid only without an initial consonant (우 Woo, 이 Yi).
@@ -168,20 +168,26 @@ const PASSPORT: &[(&str, &str)] = &[
 pub(crate) struct Spelling {
     pub id: u32,
     pub cands: Vec<u16>,
+    /// Whether some candidate is read from a name or education Hanja.
+    pub named: bool,
 }
 
-/// Latin spelling -> the folded Hangul syllables it may stand for.
+/// Latin spelling -> the folded Hangul syllables it may stand for, most likely first: first
+/// the syllables that some name or education Hanja reads (given names are nearly all
+/// Sino-Korean: "kim" is 김, not 긤), then by how usual each letter group is for its jamo
+/// (its place in [`INIT_SPELL`], [`VOW_SPELL`], [`FINAL_SPELL`]: "chun" is 춘 in RR before
+/// it is 준 in McCune–Reischauer without the apostrophe, or 천 or 전 by a rarer vowel
+/// spelling).
 static KOREAN_SPELLINGS: LazyLock<HashMap<String, Spelling>> = LazyLock::new(|| {
-    let mut m: HashMap<String, Spelling> = HashMap::new();
-    let mut add = |k: String, s: u16| {
+    // Spelling -> (id, [(syllable, least cost)]).
+    let mut m: HashMap<String, (u32, Vec<(u16, usize)>)> = HashMap::new();
+    let mut add = |k: String, s: u16, cost: usize| {
         let s = hangul::fold(s);
         let id = m.len() as u32;
-        let v = m.entry(k).or_insert_with(|| Spelling {
-            id,
-            cands: Vec::new(),
-        });
-        if !v.cands.contains(&s) {
-            v.cands.push(s);
+        let v = &mut m.entry(k).or_insert_with(|| (id, Vec::new())).1;
+        match v.iter_mut().find(|x| x.0 == s) {
+            Some(x) => x.1 = x.1.min(cost),
+            None => v.push((s, cost)),
         }
     };
     for (i, ispell) in INIT_SPELL.iter().enumerate() {
@@ -197,10 +203,10 @@ static KOREAN_SPELLINGS: LazyLock<HashMap<String, Spelling>> = LazyLock::new(|| 
             };
             for (f, fspell) in FINAL_SPELL {
                 let syl = hangul::join((i as u8, v as u8, f));
-                for is in ispell.iter() {
-                    for vs in vspell.iter().chain(extra.iter()) {
-                        for fs in fspell.iter() {
-                            add(format!("{is}{vs}{fs}"), syl);
+                for (ic, is) in ispell.iter().enumerate() {
+                    for (vc, vs) in vspell.iter().chain(extra.iter()).enumerate() {
+                        for (fc, fs) in fspell.iter().enumerate() {
+                            add(format!("{is}{vs}{fs}"), syl, ic + vc + fc);
                         }
                     }
                 }
@@ -210,11 +216,28 @@ static KOREAN_SPELLINGS: LazyLock<HashMap<String, Spelling>> = LazyLock::new(|| 
     for (k, h) in PASSPORT {
         for c in h.chars() {
             if let Some(s) = hangul::index(c) {
-                add((*k).to_string(), s);
+                add((*k).to_string(), s, 0);
             }
         }
     }
-    m
+    let t = &*TABLES;
+    // Syllables that some Hanja reads as a reading marked for education or names.
+    let mut named_set = vec![false; hangul::SCOUNT as usize];
+    for e in t.han.values() {
+        for r in e.kor.iter().filter(|r| r.1 != 0) {
+            named_set[hangul::fold(r.0) as usize] = true;
+        }
+    }
+    let named = |s: u16| named_set.get(s as usize).copied().unwrap_or(false);
+    m.into_iter()
+        .map(|(k, (id, mut v))| {
+            // Stable: equal ranks keep the order of the tables.
+            v.sort_by_key(|&(s, cost)| (!named(s), cost));
+            let named = v.first().is_some_and(|x| named(x.0));
+            let cands = v.into_iter().map(|x| x.0).collect();
+            (k, Spelling { id, cands, named })
+        })
+        .collect()
 });
 
 /// Number of distinct romanized Korean syllable spellings (ids are below it).
@@ -222,24 +245,31 @@ pub(crate) fn korean_spelling_count() -> usize {
     KOREAN_SPELLINGS.len()
 }
 
-/// Segments `chunk` (no boundaries inside) into the fewest pieces accepted by `accept`,
-/// preferring longer pieces first on ties. Returns the piece boundaries.
-fn segment(chunk: &str, max: usize, accept: impl Fn(&str) -> bool) -> Option<Vec<(usize, usize)>> {
+/// Segments `chunk` (no boundaries inside) into the fewest pieces accepted by `accept`
+/// (which returns a piece's penalty, or `None` to reject it); among those, the least total
+/// penalty; then longer pieces first. Returns the piece boundaries.
+fn segment(
+    chunk: &str,
+    max: usize,
+    accept: impl Fn(&str) -> Option<u16>,
+) -> Option<Vec<(usize, usize)>> {
     let b = chunk.as_bytes();
     let n = b.len();
-    // best[i] = (pieces, next) for chunk[i..]
-    let mut best: Vec<Option<(u16, usize)>> = vec![None; n + 1];
-    best[n] = Some((0, n));
+    // best[i] = ((pieces, penalty), next) for chunk[i..]
+    let mut best: Vec<Option<((u16, u16), usize)>> = vec![None; n + 1];
+    best[n] = Some(((0, 0), n));
     for i in (0..n).rev() {
         for l in (1..=max.min(n - i)).rev() {
             if !chunk.is_char_boundary(i + l) {
                 continue;
             }
-            if let Some((cnt, _)) = best[i + l]
-                && accept(&chunk[i..i + l])
-                && best[i].is_none_or(|(c, _)| cnt + 1 < c)
+            if let Some(((cnt, pen), _)) = best[i + l]
+                && let Some(p) = accept(&chunk[i..i + l])
             {
-                best[i] = Some((cnt + 1, i + l));
+                let c = (cnt + 1, pen.saturating_add(p));
+                if best[i].is_none_or(|(old, _)| c < old) {
+                    best[i] = Some((c, i + l));
+                }
             }
         }
     }
@@ -258,7 +288,11 @@ fn segment(chunk: &str, max: usize, accept: impl Fn(&str) -> bool) -> Option<Vec
 pub(crate) fn decode_korean(tok: &str) -> Option<Vec<(&'static str, &'static Spelling)>> {
     let mut out = Vec::new();
     for chunk in tok.split('-').filter(|c| !c.is_empty()) {
-        let segs = segment(chunk, 9, |p| KOREAN_SPELLINGS.contains_key(p))?;
+        // A syllable no name Hanja reads ("hyek" of "Hyekum") loses to one that some does
+        // ("hye kum", 혜금).
+        let segs = segment(chunk, 9, |p| {
+            KOREAN_SPELLINGS.get(p).map(|s| u16::from(!s.named))
+        })?;
         for (a, b) in segs {
             let (k, v) = KOREAN_SPELLINGS.get_key_value(&chunk[a..b])?;
             out.push((k.as_str(), v));
@@ -276,7 +310,7 @@ pub(crate) fn decode_pinyin(tok: &str) -> Option<Vec<u16>> {
     let ok = |p: &str| t.pinyin_id.contains_key(p) && p.bytes().any(|c| b"aeiouv".contains(&c));
     let mut out = Vec::new();
     for chunk in tok.split('-').filter(|c| !c.is_empty()) {
-        for (a, b) in segment(chunk, 6, ok)? {
+        for (a, b) in segment(chunk, 6, |p| ok(p).then_some(0))? {
             out.push(t.pinyin_id[&chunk[a..b]]);
         }
     }
@@ -303,6 +337,28 @@ mod tests {
             let d = decode_korean(&normalize_token(s).text).unwrap();
             assert!(d[0].1.cands.contains(&h("이")), "{s}");
         }
+    }
+
+    #[test]
+    fn likeliest_syllables_come_first() {
+        for (spelling, first) in [("chun", "춘"), ("kim", "김"), ("geum", "금"), ("kum", "금")]
+        {
+            let d = decode_korean(spelling).unwrap();
+            assert_eq!(d[0].1.cands[0], h(first), "{spelling}");
+        }
+        // "hee" is 희 in passports as well as 히.
+        assert!(decode_korean("hee").unwrap()[0].1.cands.contains(&h("희")));
+    }
+
+    #[test]
+    fn one_word_given_names_split_at_name_syllables() {
+        let d = decode_korean("hyekum").unwrap();
+        let parts: Vec<&str> = d.iter().map(|x| x.0).collect();
+        assert_eq!(parts, ["hye", "kum"]);
+        // Where both splits are name syllables the longer first piece stays: 순옥.
+        let d = decode_korean("sunok").unwrap();
+        let parts: Vec<&str> = d.iter().map(|x| x.0).collect();
+        assert_eq!(parts, ["sun", "ok"]);
     }
 
     #[test]
