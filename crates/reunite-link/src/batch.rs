@@ -212,6 +212,10 @@ impl Postings {
 struct Scratch {
     /// Candidate queries.
     seen: Vec<u32>,
+    /// Anchor hits: query << 5 | the anchor key's tag.
+    hits: Vec<u64>,
+    /// Per candidate query in `seen`, the tags of the anchors it was met by (bit per tag).
+    tags: Vec<u32>,
     /// Anchor keys.
     keys: Vec<u64>,
     /// The case's facets.
@@ -333,18 +337,36 @@ impl Linker {
     /// The candidate queries of a prepared case: sharing an anchor key, kept if they share
     /// a whole key (the same pairs as intersecting `block::keys`, with far fewer lookups).
     fn candidates(&self, ci: u32, rec: &PRecord, scratch: &mut Scratch) {
-        let Scratch { seen, keys, facets } = scratch;
+        let Scratch {
+            seen,
+            hits,
+            tags,
+            keys,
+            facets,
+        } = scratch;
         block::facets_into(rec, Side::Query, facets);
-        seen.clear();
+        hits.clear();
         block::anchors_into(facets, keys);
-        for k in keys.iter() {
-            seen.extend_from_slice(self.postings.get(*k));
+        for &k in keys.iter() {
+            let t = block::tag(k) as u64;
+            hits.extend(self.postings.get(k).iter().map(|&q| (q as u64) << 5 | t));
         }
-        seen.sort_unstable();
-        seen.dedup();
-        if self.cfg.dedupe {
-            let below = seen.partition_point(|&q| q < ci);
-            seen.truncate(below);
+        hits.sort_unstable();
+        // One entry per query: its id and the tags of the anchors it was met by.
+        seen.clear();
+        tags.clear();
+        for &h in hits.iter() {
+            let (q, t) = ((h >> 5) as u32, 1u32 << (h & 0x1f));
+            if self.cfg.dedupe && q >= ci {
+                break;
+            }
+            match (seen.last(), tags.last_mut()) {
+                (Some(&last), Some(x)) if last == q => *x |= t,
+                _ => {
+                    seen.push(q);
+                    tags.push(t);
+                }
+            }
         }
         // The queries' facets are scattered over memory: reading a few queries' facets
         // before comparing them lets the reads overlap.
@@ -357,7 +379,7 @@ impl Linker {
             std::hint::black_box(touched);
             for i in at..end {
                 let q = seen[i];
-                if block::shares(&self.query_facets.get(q as usize), facets) {
+                if block::shares_anchored(tags[i], &self.query_facets.get(q as usize), facets) {
                     seen[kept] = q;
                     kept += 1;
                 }

@@ -355,6 +355,33 @@ pub fn shares(a: &impl FacetView, b: &impl FacetView) -> bool {
     false
 }
 
+/// [`shares`] for a pair already known to share the anchors of the given tags (bit per tag,
+/// see [`anchors`]): only the kinds anchored by those tags are checked, and only the facets
+/// after their anchors. Exactly [`shares`] when `tags` holds every tag whose anchor keys the
+/// two share (barring hash collisions of anchor keys).
+pub fn shares_anchored(tags: u32, a: &impl FacetView, b: &impl FacetView) -> bool {
+    let (mut known, mut met) = (0u16, 0u16);
+    'kinds: for (kind, &(tag, depth)) in KINDS.iter().zip(ANCHOR_KINDS.iter()) {
+        if tags & (1 << tag) == 0 {
+            continue;
+        }
+        for &f in &kind[depth..] {
+            let bit = 1u16 << f as u8;
+            if known & bit == 0 {
+                known |= bit;
+                if sorted_meet(a.get(f), b.get(f)) {
+                    met |= bit;
+                }
+            }
+            if met & bit == 0 {
+                continue 'kinds;
+            }
+        }
+        return true;
+    }
+    false
+}
+
 /// How many key kinds two records' facets share (0: not a candidate pair).
 pub fn kinds_shared(a: &Facets, b: &Facets) -> u32 {
     let m = a.meet(b);

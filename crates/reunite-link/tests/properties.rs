@@ -316,6 +316,12 @@ fn facets_and_anchors_agree_with_keys() {
         for (i, (rk, ra, rf)) in reqs.iter().enumerate() {
             let by_keys = k.iter().any(|x| rk.binary_search(x).is_ok());
             assert_eq!(block::shares(rf, &f), by_keys);
+            // What the batch checks: only the kinds of the anchors the two share.
+            let tags = a
+                .iter()
+                .filter(|x| ra.binary_search(x).is_ok())
+                .fold(0u32, |t, &x| t | 1 << block::tag(x));
+            assert_eq!(block::shares_anchored(tags, rf, &f), by_keys);
             assert_eq!(block::shares(&store.get(i), &f), by_keys);
             for facet in block::FACETS {
                 assert_eq!(block::FacetView::get(&store.get(i), facet), rf.get(facet));
