@@ -98,8 +98,9 @@ fn classes(s: &Syl) -> Vec<u8> {
 pub(crate) const MAX_READING_KEYS: usize = 16;
 /// Most keys of one reading space (Korean or Mandarin) from one parse.
 const KEYS_PER_SPACE: usize = 6;
-/// Most candidate readings of one syllable.
-const CANDS: usize = 3;
+/// Most candidate readings of one syllable (four: a romanized syllable such as "chong" is
+/// the own spelling of 총, 청, 종 and 정 in one system or another).
+const CANDS: usize = 4;
 
 /// Candidate readings of one syllable, most likely first.
 #[derive(Clone, Copy, Default)]

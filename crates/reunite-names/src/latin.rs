@@ -174,10 +174,11 @@ pub(crate) struct Spelling {
 
 /// Latin spelling -> the folded Hangul syllables it may stand for, most likely first: first
 /// the syllables that some name or education Hanja reads (given names are nearly all
-/// Sino-Korean: "kim" is 김, not 긤), then by how usual each letter group is for its jamo
-/// (its place in [`INIT_SPELL`], [`VOW_SPELL`], [`FINAL_SPELL`]: "chun" is 춘 in RR before
-/// it is 준 in McCune–Reischauer without the apostrophe, or 천 or 전 by a rarer vowel
-/// spelling).
+/// Sino-Korean: "kim" is 김, not 긤); then those the spelling is the own RR, McCune–Reischauer
+/// (breves folded, with or without the apostrophe) or North Korean spelling of ("chong" is
+/// 정 in MR as much as 총 in RR); then by how usual each letter group is for its jamo (its
+/// place in [`INIT_SPELL`], [`VOW_SPELL`], [`FINAL_SPELL`]: "chun" is 춘 in RR before it is 준
+/// in MR, and either before 천 or 전 by a rarer vowel spelling).
 static KOREAN_SPELLINGS: LazyLock<HashMap<String, Spelling>> = LazyLock::new(|| {
     // Spelling -> (id, [(syllable, least cost)]).
     let mut m: HashMap<String, (u32, Vec<(u16, usize)>)> = HashMap::new();
@@ -229,10 +230,29 @@ static KOREAN_SPELLINGS: LazyLock<HashMap<String, Spelling>> = LazyLock::new(|| 
         }
     }
     let named = |s: u16| named_set.get(s as usize).copied().unwrap_or(false);
+    // A syllable's own spellings in RR, MR (breves folded; with and without the apostrophe)
+    // and the North Korean system cost nothing: "chong" is 정 in MR as much as 총 in RR.
+    let mut canon: HashMap<u16, Vec<String>> = HashMap::new();
+    for &(syl, _) in m.values().flat_map(|x| x.1.iter()) {
+        canon.entry(syl).or_insert_with(|| {
+            let c = hangul::to_char(syl).to_string();
+            let mut out: Vec<String> = Vec::new();
+            for sys in [crate::System::Rr, crate::System::Mr, crate::System::Nk] {
+                let t = normalize_token(&crate::romanize_text(&c, sys)).text;
+                for x in [t.replace('\'', ""), t] {
+                    if !out.contains(&x) {
+                        out.push(x);
+                    }
+                }
+            }
+            out
+        });
+    }
     m.into_iter()
         .map(|(k, (id, mut v))| {
+            let own = |s: u16| canon.get(&s).is_some_and(|own| own.contains(&k));
             // Stable: equal ranks keep the order of the tables.
-            v.sort_by_key(|&(s, cost)| (!named(s), cost));
+            v.sort_by_key(|&(s, cost)| (!named(s), !own(s), cost));
             let named = v.first().is_some_and(|x| named(x.0));
             let cands = v.into_iter().map(|x| x.0).collect();
             (k, Spelling { id, cands, named })
