@@ -405,6 +405,35 @@ fn nickname_meets_whole_name_through_years_and_region() {
     assert!(!meet("小宇", "周杰宇", 2012));
 }
 
+/// The father's whole name meets with the region alone (the mother's name an alias the case
+/// does not know, the child renamed, no years): not with nothing else.
+#[test]
+fn father_name_meets_with_region() {
+    use reunite_link::block::{self, Side};
+    let case: Case = serde_json::from_str(
+        r#"{"id":"c-1","mother":{"names":[{"text":"김옥실"}]},"father":{"names":[{"text":"周强伟"}]},
+        "residence_cn":{"text":"吉林省 白山市 长白县"},
+        "children":[{"names":[{"text":"周林雪"}]}]}"#,
+    )
+    .unwrap();
+    let req = |residence: &str| -> TracingRequest {
+        serde_json::from_str(&format!(
+            r#"{{"id":"r-1","sought":{{"names":[{{"text":"王丽"}}]}},"father":{{"names":[{{"text":"周强伟"}}]}},
+            {residence}"seeker":{{"names":[{{"text":"周春国"}}]}}}}"#
+        ))
+        .unwrap()
+    };
+    let rc = PRecord::from_case(&case);
+    let meets = |r: &TracingRequest| {
+        block::shares(
+            &block::facets(&PRecord::from_request(r), Side::Indexed),
+            &block::facets(&rc, Side::Query),
+        )
+    };
+    assert!(meets(&req(r#""residence_cn":{"text":"길림성 장백현"},"#)));
+    assert!(!meets(&req("")));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
