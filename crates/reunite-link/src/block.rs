@@ -337,26 +337,7 @@ fn sorted_meet(a: &[u64], b: &[u64]) -> bool {
 /// the [`MAX_KEYS`] guard, which this does not need).
 pub fn shares(a: &impl FacetView, b: &impl FacetView) -> bool {
     // Facets are compared only when a kind needs them, each at most once.
-    let (mut known, mut met) = (0u16, 0u16);
-    'kinds: for &k in KIND_MASKS.iter() {
-        let mut bits = k;
-        while bits != 0 {
-            let bit = bits & bits.wrapping_neg();
-            bits &= bits - 1;
-            if known & bit == 0 {
-                known |= bit;
-                let f = FACETS[bit.trailing_zeros() as usize];
-                if sorted_meet(a.get(f), b.get(f)) {
-                    met |= bit;
-                }
-            }
-            if met & bit == 0 {
-                continue 'kinds;
-            }
-        }
-        return true;
-    }
-    false
+    some_kind_meets(a, b, KINDS.iter().copied())
 }
 
 /// [`shares`] for a pair already known to share the anchors of the given tags (bit per tag,
@@ -364,12 +345,23 @@ pub fn shares(a: &impl FacetView, b: &impl FacetView) -> bool {
 /// after their anchors. Exactly [`shares`] when `tags` holds every tag whose anchor keys the
 /// two share (barring hash collisions of anchor keys).
 pub fn shares_anchored(tags: u32, a: &impl FacetView, b: &impl FacetView) -> bool {
+    let kinds = KINDS
+        .iter()
+        .zip(ANCHOR_KINDS.iter())
+        .filter(|(_, (tag, _))| tags & (1 << tag) != 0)
+        .map(|(kind, &(_, depth))| &kind[depth..]);
+    some_kind_meets(a, b, kinds)
+}
+
+/// Whether, for one of `kinds`, every facet of it meets (each facet compared at most once).
+fn some_kind_meets<'k>(
+    a: &impl FacetView,
+    b: &impl FacetView,
+    kinds: impl Iterator<Item = &'k [Facet]>,
+) -> bool {
     let (mut known, mut met) = (0u16, 0u16);
-    'kinds: for (kind, &(tag, depth)) in KINDS.iter().zip(ANCHOR_KINDS.iter()) {
-        if tags & (1 << tag) == 0 {
-            continue;
-        }
-        for &f in &kind[depth..] {
+    'kinds: for kind in kinds {
+        for &f in kind {
             let bit = 1u16 << f as u8;
             if known & bit == 0 {
                 known |= bit;
