@@ -220,7 +220,7 @@ pub(crate) struct ListRow {
 }
 
 #[derive(Template)]
-#[template(path = "case_list.html")]
+#[template(path = "office/cases/list.html")]
 pub(crate) struct ListPage {
     t: Tr,
     title: &'static str,
@@ -387,7 +387,7 @@ pub(crate) struct ChildView {
 }
 
 #[derive(Template)]
-#[template(path = "case_view.html")]
+#[template(path = "office/cases/view.html")]
 pub(crate) struct ViewPage {
     t: Tr,
     title: String,
@@ -632,7 +632,7 @@ pub(crate) struct FormModel {
 }
 
 #[derive(Template)]
-#[template(path = "case_form.html")]
+#[template(path = "office/cases/form.html")]
 pub(crate) struct FormPage {
     t: Tr,
     title: String,
@@ -1406,7 +1406,7 @@ pub(crate) struct HistoryRow {
 }
 
 #[derive(Template)]
-#[template(path = "case_history.html")]
+#[template(path = "office/cases/history.html")]
 pub(crate) struct HistoryPage {
     t: Tr,
     title: String,

@@ -196,7 +196,7 @@ fn lang_of(t: Tr) -> &'static str {
 // The case's tests and registration
 
 #[derive(Template)]
-#[template(path = "dna_list.html")]
+#[template(path = "office/dna/list.html")]
 pub(crate) struct ListPage {
     t: Tr,
     title: String,
@@ -400,7 +400,7 @@ pub(crate) async fn register(
 // One test
 
 #[derive(Template)]
-#[template(path = "dna_view.html")]
+#[template(path = "office/dna/view.html")]
 pub(crate) struct ViewPage {
     t: Tr,
     title: String,
@@ -878,7 +878,7 @@ fn conclusion(lr: f64, threshold: f64) -> Conclusion {
 }
 
 #[derive(Template)]
-#[template(path = "dna_report.html")]
+#[template(path = "office/dna/report.html")]
 pub(crate) struct ReportPage {
     t: Tr,
     title: String,
@@ -1053,7 +1053,7 @@ async fn build_report(
 }
 
 #[derive(Template)]
-#[template(path = "dna_message.html")]
+#[template(path = "office/dna/message.html")]
 pub(crate) struct MessagePage {
     t: Tr,
     title: String,

@@ -195,13 +195,13 @@ pub(crate) struct Chrome {
 }
 
 #[derive(Template)]
-#[template(path = "public_home.html")]
+#[template(path = "public/intake/home.html")]
 struct HomePage {
     c: Chrome,
 }
 
 #[derive(Template)]
-#[template(path = "public_form.html")]
+#[template(path = "public/intake/form.html")]
 struct FormPage {
     c: Chrome,
     sections: Vec<SectionView>,
@@ -210,14 +210,14 @@ struct FormPage {
 }
 
 #[derive(Template)]
-#[template(path = "public_code.html")]
+#[template(path = "public/intake/code.html")]
 struct CodePage {
     c: Chrome,
     code: String,
 }
 
 #[derive(Template)]
-#[template(path = "public_check.html")]
+#[template(path = "public/intake/check.html")]
 struct CheckPage {
     c: Chrome,
     error: &'static str,
@@ -230,7 +230,7 @@ pub(crate) struct MessageView {
 }
 
 #[derive(Template)]
-#[template(path = "public_thread.html")]
+#[template(path = "public/intake/thread.html")]
 struct ThreadPage {
     c: Chrome,
     code: String,
@@ -241,13 +241,13 @@ struct ThreadPage {
 }
 
 #[derive(Template)]
-#[template(path = "public_exit.html")]
+#[template(path = "public/exit.html")]
 struct ExitPage {
     c: Chrome,
 }
 
 #[derive(Template)]
-#[template(path = "public_notice.html")]
+#[template(path = "public/notice.html")]
 struct NoticePage {
     c: Chrome,
     message: &'static str,

@@ -69,7 +69,7 @@ pub(crate) struct ListRow {
 }
 
 #[derive(Template)]
-#[template(path = "request_list.html")]
+#[template(path = "office/requests/list.html")]
 pub(crate) struct ListPage {
     t: Tr,
     title: &'static str,
@@ -133,7 +133,7 @@ pub(crate) struct MessageView {
 }
 
 #[derive(Template)]
-#[template(path = "request_view.html")]
+#[template(path = "office/requests/view.html")]
 pub(crate) struct ViewPage {
     t: Tr,
     title: String,

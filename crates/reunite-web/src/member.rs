@@ -46,7 +46,7 @@ pub(crate) struct MessageRow {
 }
 
 #[derive(Template)]
-#[template(path = "member_home.html")]
+#[template(path = "member/home.html")]
 pub(crate) struct HomePage {
     t: Tr,
     title: &'static str,

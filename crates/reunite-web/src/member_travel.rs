@@ -35,7 +35,7 @@ pub(crate) struct TripRow {
 }
 
 #[derive(Template)]
-#[template(path = "member_trips.html")]
+#[template(path = "member/trips.html")]
 pub(crate) struct TripsPage {
     t: Tr,
     title: &'static str,
@@ -134,7 +134,7 @@ pub(crate) async fn create(
 }
 
 #[derive(Template)]
-#[template(path = "member_trip.html")]
+#[template(path = "member/trip.html")]
 pub(crate) struct TripPage {
     t: Tr,
     title: String,

@@ -42,7 +42,7 @@ pub(crate) struct ErrorPage {
 }
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "office/auth/login.html")]
 pub(crate) struct LoginPage {
     pub t: Tr,
     pub title: &'static str,
@@ -51,7 +51,7 @@ pub(crate) struct LoginPage {
 }
 
 #[derive(Template)]
-#[template(path = "setup.html")]
+#[template(path = "office/auth/setup.html")]
 pub(crate) struct SetupPage {
     pub t: Tr,
     pub title: &'static str,
@@ -63,7 +63,7 @@ pub(crate) struct SetupPage {
 }
 
 #[derive(Template)]
-#[template(path = "reauth.html")]
+#[template(path = "office/auth/reauth.html")]
 pub(crate) struct ReauthPage {
     pub t: Tr,
     pub title: &'static str,
@@ -73,7 +73,7 @@ pub(crate) struct ReauthPage {
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "office/home.html")]
 pub(crate) struct HomePage {
     pub t: Tr,
     pub title: &'static str,
@@ -94,7 +94,7 @@ pub(crate) struct UserRow {
 }
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "office/admin/users.html")]
 pub(crate) struct UsersPage {
     pub t: Tr,
     pub title: &'static str,
@@ -106,7 +106,7 @@ pub(crate) struct UsersPage {
 }
 
 #[derive(Template)]
-#[template(path = "user_created.html")]
+#[template(path = "office/admin/user_created.html")]
 pub(crate) struct UserCreatedPage {
     pub t: Tr,
     pub title: &'static str,
@@ -125,7 +125,7 @@ pub(crate) struct AuditRow {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "office/admin/audit.html")]
 pub(crate) struct AuditPageView {
     pub t: Tr,
     pub title: &'static str,

@@ -104,7 +104,7 @@ pub(crate) struct QueueRow {
 }
 
 #[derive(Template)]
-#[template(path = "match_list.html")]
+#[template(path = "office/review/list.html")]
 pub(crate) struct QueuePage {
     t: Tr,
     title: &'static str,
@@ -198,7 +198,7 @@ pub(crate) struct ChildRow {
 }
 
 #[derive(Template)]
-#[template(path = "match_view.html")]
+#[template(path = "office/review/view.html")]
 pub(crate) struct ViewPage {
     t: Tr,
     title: String,
@@ -599,7 +599,7 @@ pub(crate) async fn message_mother(
 // Member accounts
 
 #[derive(Template)]
-#[template(path = "member_invite.html")]
+#[template(path = "office/review/invite.html")]
 pub(crate) struct MemberInvitePage {
     t: Tr,
     title: String,

@@ -153,7 +153,7 @@ pub(crate) struct BoardView {
 }
 
 #[derive(Template)]
-#[template(path = "travel_board.html")]
+#[template(path = "office/travel/board.html")]
 pub(crate) struct BoardPage {
     t: Tr,
     title: &'static str,
@@ -395,7 +395,7 @@ pub(crate) struct TripRow {
 }
 
 #[derive(Template)]
-#[template(path = "travel_case.html")]
+#[template(path = "office/travel/case.html")]
 pub(crate) struct CaseTripsPage {
     t: Tr,
     title: &'static str,
@@ -523,7 +523,7 @@ pub(crate) struct AlertRow {
 }
 
 #[derive(Template)]
-#[template(path = "travel_trip.html")]
+#[template(path = "office/travel/trip.html")]
 pub(crate) struct TripPage {
     t: Tr,
     title: String,
@@ -796,7 +796,7 @@ pub(crate) struct BriefingText {
 }
 
 #[derive(Template)]
-#[template(path = "travel_briefing.html")]
+#[template(path = "office/travel/briefing.html")]
 pub(crate) struct BriefingPage {
     t: Tr,
     title: &'static str,

@@ -93,26 +93,26 @@ pub(crate) fn routes(cfg: &CheckinConfig) -> Router<OfficeState> {
 }
 
 #[derive(Template)]
-#[template(path = "checkin_form.html")]
+#[template(path = "public/checkin/form.html")]
 struct FormPage {
     c: Chrome,
     error: &'static str,
 }
 
 #[derive(Template)]
-#[template(path = "checkin_done.html")]
+#[template(path = "public/checkin/done.html")]
 struct DonePage {
     c: Chrome,
 }
 
 #[derive(Template)]
-#[template(path = "public_exit.html")]
+#[template(path = "public/exit.html")]
 struct ExitPage {
     c: Chrome,
 }
 
 #[derive(Template)]
-#[template(path = "public_notice.html")]
+#[template(path = "public/notice.html")]
 struct NoticePage {
     c: Chrome,
     message: &'static str,
