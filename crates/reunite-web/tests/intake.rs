@@ -435,7 +435,7 @@ async fn the_title_icon_and_prefix_are_configurable() {
 
 #[tokio::test]
 async fn no_public_page_or_text_carries_a_sensitive_word() {
-    use reunite_web::intake_words::find_sensitive;
+    use reunite_web::find_sensitive;
     // Every message of the public pages, in every language.
     for lang in reunite_domain::Lang::ALL {
         let t = reunite_web::i18n::Tr::new(lang);
@@ -536,7 +536,7 @@ async fn the_retention_job_deletes_unused_requests_on_a_simulated_clock() {
     // Day 179 of a 180-day retention: still there.
     app.clock.advance_millis(179 * 86_400_000);
     assert_eq!(
-        reunite_web::intake::purge_expired(&app.intake, app.clock.now(), 180)
+        reunite_web::purge_expired(&app.intake, app.clock.now(), 180)
             .await
             .unwrap(),
         0
@@ -545,7 +545,7 @@ async fn the_retention_job_deletes_unused_requests_on_a_simulated_clock() {
     // the page is the same as for any unknown code).
     app.clock.advance_millis(2 * 86_400_000);
     assert_eq!(
-        reunite_web::intake::purge_expired(&app.intake, app.clock.now(), 180)
+        reunite_web::purge_expired(&app.intake, app.clock.now(), 180)
             .await
             .unwrap(),
         1

@@ -10,7 +10,7 @@ mod travel_support;
 use common::{Client, TestApp, spawn_with};
 use reunite_domain::{Clock, Lang, Role, Timestamp};
 use reunite_store::{CaseActor, TripContact};
-use reunite_web::travel_notify::{NotifyConfig, run_once, watchdog_once};
+use reunite_web::jobs::notify::{NotifyConfig, run_once, watchdog_once};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use travel_support::{CITY, DURESS, PIN, active_trip, app_with_floor, new_case_for};
@@ -313,11 +313,7 @@ async fn the_check_in_page_is_neutral() {
         assert!(p.set_cookie().is_none());
         assert!(p.body.contains("autocomplete=\"off\""));
         assert!(p.body.contains("<title>Notes</title>"));
-        assert_eq!(
-            reunite_web::intake_words::find_sensitive(&p.body),
-            None,
-            "{lang}"
-        );
+        assert_eq!(reunite_web::find_sensitive(&p.body), None, "{lang}");
         assert!(p.body.len() < 100_000);
         let exit = p.body.find("id=\"exit\"").unwrap();
         let form = p.body.find("name=\"number\"").unwrap();
@@ -534,22 +530,14 @@ async fn missed_check_ins_escalate_by_smtp_and_sms_and_the_watchdog_watches() {
     for (_, data) in &mails {
         let (subject, body) = mail_text(data);
         for text in [subject, body] {
-            assert_eq!(
-                reunite_web::intake_words::find_sensitive(&text),
-                None,
-                "{text}"
-            );
+            assert_eq!(reunite_web::find_sensitive(&text), None, "{text}");
             assert!(!text.contains(CITY));
         }
     }
     for s in &sms {
         let v: serde_json::Value = serde_json::from_str(s).unwrap();
         let text = v["text"].as_str().unwrap();
-        assert_eq!(
-            reunite_web::intake_words::find_sensitive(text),
-            None,
-            "{text}"
-        );
+        assert_eq!(reunite_web::find_sensitive(text), None, "{text}");
     }
     // Idempotent: another run raises and sends nothing.
     let r = run_once(&app.store, &cfg, at(due.plus_secs(7300)))

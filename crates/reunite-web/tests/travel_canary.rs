@@ -84,7 +84,7 @@ async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
             .await;
     }
     // Escalate and try to deliver to relays that are not there: errors are logged.
-    let cfg = reunite_web::travel_notify::NotifyConfig {
+    let cfg = reunite_web::jobs::notify::NotifyConfig {
         smtp_relay: "127.0.0.1:9".into(),
         smtp_from: "notes@example.org".into(),
         sms_webhook: "http://127.0.0.1:9/send".into(),
@@ -93,7 +93,7 @@ async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
         staff_lang: Lang::Ko,
     };
     let later = now.plus_secs(3 * 86_400);
-    let r = reunite_web::travel_notify::run_once(&app.store, &cfg, later)
+    let r = reunite_web::jobs::notify::run_once(&app.store, &cfg, later)
         .await
         .unwrap();
     assert!(r.failed > 0, "delivery failed and was logged: {r:?}");

@@ -179,7 +179,7 @@ fn spawn_intake_retention(store: reunite_store::IntakeStore, clock: Arc<dyn Cloc
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match reunite_web::intake::purge_expired(&store, clock.now(), days).await {
+            match reunite_web::purge_expired(&store, clock.now(), days).await {
                 Ok(n) if n > 0 => tracing::info!(deleted = n, "intake retention"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "intake retention failed"),

@@ -97,7 +97,7 @@ impl TravelConfig {
     /// Refuses settings that would silently send nothing or to the wrong place.
     pub fn check(&self) -> Result<()> {
         for a in self.oncall.iter().chain(self.senior.iter()) {
-            if reunite_web::travel_notify::parse_address(a).is_none() {
+            if reunite_web::jobs::notify::parse_address(a).is_none() {
                 bail!("travel address {a:?} must be email:… or sms:+…");
             }
         }
@@ -114,8 +114,8 @@ impl TravelConfig {
     }
 
     /// The check-in page's settings.
-    pub fn checkin(&self, exit_url: &str) -> reunite_web::travel_checkin::CheckinConfig {
-        reunite_web::travel_checkin::CheckinConfig {
+    pub fn checkin(&self, exit_url: &str) -> reunite_web::CheckinConfig {
+        reunite_web::CheckinConfig {
             path: self.checkin_path.clone(),
             title: self.checkin_title.clone(),
             exit_url: exit_url.to_string(),
@@ -123,8 +123,8 @@ impl TravelConfig {
         }
     }
 
-    fn notify(&self) -> reunite_web::travel_notify::NotifyConfig {
-        reunite_web::travel_notify::NotifyConfig {
+    fn notify(&self) -> reunite_web::jobs::notify::NotifyConfig {
+        reunite_web::jobs::notify::NotifyConfig {
             smtp_relay: self.smtp_relay.clone(),
             smtp_from: self.smtp_from.clone(),
             sms_webhook: self.sms_webhook.clone(),
@@ -151,7 +151,7 @@ pub fn spawn_jobs(store: reunite_store::Store, clock: Arc<dyn Clock>, cfg: &Trav
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
             loop {
                 tick.tick().await;
-                match reunite_web::travel_notify::run_once(&store, &notify, clock.now()).await {
+                match reunite_web::jobs::notify::run_once(&store, &notify, clock.now()).await {
                     Ok(r) if r.raised + r.sent + r.failed > 0 => tracing::info!(
                         raised = r.raised,
                         sent = r.sent,
@@ -171,7 +171,7 @@ pub fn spawn_jobs(store: reunite_store::Store, clock: Arc<dyn Clock>, cfg: &Trav
             loop {
                 tick.tick().await;
                 if let Err(e) =
-                    reunite_web::travel_notify::watchdog_once(&store, &notify, clock.now()).await
+                    reunite_web::jobs::notify::watchdog_once(&store, &notify, clock.now()).await
                 {
                     tracing::warn!(error = %e, "travel watchdog failed");
                 }

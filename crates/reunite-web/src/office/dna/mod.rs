@@ -14,24 +14,25 @@
 //! remains.
 
 use crate::OfficeState;
-use crate::auth::Staff;
-use crate::error::{WebError, store_error};
-use crate::i18n::Tr;
-use crate::pages::{Nav, enc, format_utc, render, render_status};
+use crate::extract::Staff;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{Nav, enc, format_utc, render, render_status};
+use crate::policy;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use reunite_domain::{Lang, Role};
+use reunite_domain::Lang;
 use reunite_kinship::{
     AlleleError, FrequencyTable, Genotype, Hypothesis, KinshipError, LrOptions, LrReport, Marker,
     MinFrequency, MutationModel, MutationSpec, ParseError, ParseErrorKind, ProfileSet, Relation,
     likelihood_ratio,
 };
 use reunite_store::{
-    CaseActor, CustodyNote, DnaDetails, DnaRead, DnaStatus, DnaTestMeta, StoreError, TestedPerson,
+    CaseActor, CustodyNote, DnaDetails, DnaRead, DnaStatus, StoreError, TestedPerson,
 };
 use serde::Deserialize;
 use std::sync::LazyLock;
@@ -99,40 +100,6 @@ pub(crate) fn routes() -> Router<OfficeState> {
 
 fn actor(staff: &Staff) -> CaseActor {
     CaseActor::Staff(staff.user.id.clone())
-}
-
-/// The case's caseworker or an admin, decided from what is in clear.
-async fn may_open_case(state: &OfficeState, staff: &Staff, case_id: &str) -> Result<(), WebError> {
-    let lang = staff.lang();
-    staff.require_role(&[Role::Caseworker, Role::Admin])?;
-    let meta = state
-        .store()
-        .case_meta(case_id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-        .ok_or(WebError::NotFound(lang))?;
-    if staff.user.role == Role::Admin || meta.assigned_to.as_ref() == Some(&staff.user.id) {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden(lang))
-    }
-}
-
-async fn may_open_test(
-    state: &OfficeState,
-    staff: &Staff,
-    tid: &str,
-) -> Result<DnaTestMeta, WebError> {
-    let lang = staff.lang();
-    staff.require_role(&[Role::Caseworker, Role::Admin])?;
-    let meta = state
-        .store()
-        .dna_test_meta(tid)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-        .ok_or(WebError::NotFound(lang))?;
-    may_open_case(state, staff, &meta.case_id).await?;
-    Ok(meta)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -259,11 +226,7 @@ async fn list_page(
     errors: Vec<String>,
 ) -> Result<ListPage, WebError> {
     let t = staff.t();
-    let tests = state
-        .store()
-        .list_dna_tests(case_id)
-        .await
-        .map_err(|e| store_error(staff.lang(), e))?;
+    let tests = state.store().list_dna_tests(case_id).await?;
     let here = format!("/office/cases/{}/dna", enc(case_id));
     Ok(ListPage {
         t,
@@ -296,7 +259,7 @@ pub(crate) async fn list(
     staff: Staff,
     Path(case_id): Path<String>,
 ) -> Result<Response, WebError> {
-    may_open_case(&state, &staff, &case_id).await?;
+    policy::case(&state, &staff, &case_id).await?;
     let page = list_page(&state, &staff, &case_id, RegisterForm::blank(), vec![]).await?;
     Ok(render(&page))
 }
@@ -328,7 +291,7 @@ pub(crate) async fn register(
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
     staff.check_csrf(&f.csrf)?;
-    may_open_case(&state, &staff, &case_id).await?;
+    policy::case(&state, &staff, &case_id).await?;
     let t = staff.t();
     let mut errors = Vec::new();
     if f.lab.trim().is_empty() {
@@ -391,8 +354,7 @@ pub(crate) async fn register(
     let id = state
         .store()
         .create_dna_test(&case_id, match_ref, &details, &actor(&staff), state.now())
-        .await
-        .map_err(|e| store_error(staff.lang(), e))?;
+        .await?;
     Ok(Redirect::to(&format!("/office/dna/{}?saved=1", enc(&id))).into_response())
 }
 
@@ -450,15 +412,13 @@ async fn view_page(
     profiles_text: String,
 ) -> Result<ViewPage, WebError> {
     let t = staff.t();
-    let lang = staff.lang();
     let test = state
         .store()
         .read_dna_test(tid, &actor(staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let d = &test.details;
     let (rel, ch) = (person(d, 0), person(d, 1));
-    let names = staff_names(state, lang).await?;
+    let names = staff_names(state).await?;
     let here = format!("/office/dna/{}", enc(tid));
     Ok(ViewPage {
         t,
@@ -503,13 +463,8 @@ async fn view_page(
 
 async fn staff_names(
     state: &OfficeState,
-    lang: Lang,
 ) -> Result<std::collections::HashMap<String, String>, WebError> {
-    let users = state
-        .store()
-        .list_users()
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+    let users = state.store().list_users().await?;
     Ok(users
         .into_iter()
         .map(|u| (u.id.0, u.username.into_inner()))
@@ -523,10 +478,8 @@ pub(crate) async fn view(
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, WebError> {
     let here = format!("/office/dna/{}", enc(&tid));
-    may_open_test(&state, &staff, &tid).await?;
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    policy::dna_test(&state, &staff, &tid).await?;
+    staff.recent(&state, &here)?;
     let notice = q.saved.map(|_| staff.t().s("dna.saved"));
     let page = view_page(&state, &staff, &tid, notice, vec![], String::new()).await?;
     Ok(render(&page))
@@ -557,13 +510,10 @@ pub(crate) async fn update(
     Form(f): Form<UpdateForm>,
 ) -> Result<Response, WebError> {
     staff.check_csrf(&f.csrf)?;
-    let lang = staff.lang();
     let t = staff.t();
     let here = format!("/office/dna/{}", enc(&tid));
-    may_open_test(&state, &staff, &tid).await?;
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    policy::dna_test(&state, &staff, &tid).await?;
+    staff.recent(&state, &here)?;
     let mut errors = Vec::new();
     let status = DnaStatus::parse(&f.status);
     if status.is_none() {
@@ -589,8 +539,7 @@ pub(crate) async fn update(
     let test = state
         .store()
         .read_dna_test(&tid, &actor(&staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let mut d = test.details;
     d.sent_on = f.sent_on.trim().to_string();
     d.received_on = f.received_on.trim().to_string();
@@ -618,7 +567,7 @@ pub(crate) async fn update(
             let page = view_page(&state, &staff, &tid, None, errors, String::new()).await?;
             Ok(render_status(StatusCode::CONFLICT, &page))
         }
-        Err(e) => Err(store_error(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -716,18 +665,14 @@ pub(crate) async fn upload(
     Form(f): Form<UploadForm>,
 ) -> Result<Response, WebError> {
     staff.check_csrf(&f.csrf)?;
-    let lang = staff.lang();
     let t = staff.t();
     let here = format!("/office/dna/{}", enc(&tid));
-    may_open_test(&state, &staff, &tid).await?;
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    policy::dna_test(&state, &staff, &tid).await?;
+    staff.recent(&state, &here)?;
     let test = state
         .store()
         .read_dna_test(&tid, &actor(&staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let checked = if f.profiles.len() > MAX_PROFILE_BYTES {
         Err(t.s("problem.too_long").to_string())
     } else {
@@ -755,7 +700,7 @@ pub(crate) async fn upload(
             let page = view_page(&state, &staff, &tid, None, errors, f.profiles).await?;
             Ok(render_status(StatusCode::CONFLICT, &page))
         }
-        Err(e) => Err(store_error(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -923,12 +868,8 @@ pub(crate) struct ReportQuery {
     lang: Option<String>,
 }
 
-async fn threshold(state: &OfficeState, lang: Lang) -> Result<f64, WebError> {
-    let v = state
-        .store()
-        .setting(THRESHOLD_SETTING)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+async fn threshold(state: &OfficeState) -> Result<f64, WebError> {
+    let v = state.store().setting(THRESHOLD_SETTING).await?;
     Ok(v.and_then(|s| s.trim().parse::<f64>().ok())
         .filter(|x| x.is_finite() && *x > 0.0)
         .unwrap_or(DEFAULT_THRESHOLD))
@@ -941,12 +882,10 @@ async fn build_report(
     tid: &str,
     t: Tr,
 ) -> Result<Result<ReportPage, String>, WebError> {
-    let lang = staff.lang();
     let (test, profiles) = state
         .store()
         .read_dna_profiles(tid, DnaRead::Report, &actor(staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let Some(profiles) = profiles else {
         return Ok(Err(t.s("dna.no_profiles").to_string()));
     };
@@ -963,7 +902,7 @@ async fn build_report(
         Ok(r) => r,
         Err(e) => return Ok(Err(kinship_error_text(t, &e))),
     };
-    let threshold = threshold(state, lang).await?;
+    let threshold = threshold(state).await?;
     let gt = |sample: &str, marker: &str| {
         set.get(sample)
             .and_then(|p| p.get(&Marker::new(marker)))
@@ -1093,10 +1032,8 @@ pub(crate) async fn report(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
     let here = format!("/office/dna/{}/report", enc(&tid));
-    may_open_test(&state, &staff, &tid).await?;
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    policy::dna_test(&state, &staff, &tid).await?;
+    staff.recent(&state, &here)?;
     let t = report_lang(&staff, &q);
     match build_report(&state, &staff, &tid, t).await? {
         Ok(page) => Ok(render(&page)),
@@ -1111,10 +1048,8 @@ pub(crate) async fn report_pdf(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
     let here = format!("/office/dna/{}/report", enc(&tid));
-    may_open_test(&state, &staff, &tid).await?;
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    policy::dna_test(&state, &staff, &tid).await?;
+    staff.recent(&state, &here)?;
     let t = report_lang(&staff, &q);
     let Some(chromium) = pdf::find_chromium() else {
         return Ok(message(
@@ -1129,14 +1064,9 @@ pub(crate) async fn report_pdf(
         Err(msg) => return Ok(message(&staff, StatusCode::CONFLICT, &tid, msg)),
     };
     page.nav = None;
-    page.inline_css = Some(include_str!("../static/style.css"));
-    let html = page
-        .render()
-        .map_err(|e| WebError::internal(staff.lang(), e))?;
-    let bytes = tokio::task::spawn_blocking(move || pdf::print(&chromium, &html))
-        .await
-        .map_err(|e| WebError::internal(staff.lang(), e))?
-        .map_err(|e| WebError::internal(staff.lang(), e))?;
+    page.inline_css = Some(include_str!("../../../static/style.css"));
+    let html = page.render()?;
+    let bytes = tokio::task::spawn_blocking(move || pdf::print(&chromium, &html)).await??;
     let name = format!("attachment; filename=\"dna-report-{}.pdf\"", enc(&tid));
     Ok((
         [
@@ -1202,29 +1132,36 @@ mod pdf {
     #[derive(Debug)]
     pub(super) struct PdfError(String);
 
+    impl From<PdfError> for super::WebError {
+        fn from(e: PdfError) -> Self {
+            super::WebError::internal(e)
+        }
+    }
+
     impl std::fmt::Display for PdfError {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             write!(f, "pdf: {}", self.0)
         }
     }
 
-    fn io(e: std::io::Error) -> PdfError {
-        PdfError(e.to_string())
+    impl From<std::io::Error> for PdfError {
+        fn from(e: std::io::Error) -> Self {
+            PdfError(e.to_string())
+        }
     }
 
     /// Prints `html` (self-contained: inline styles, no network) to PDF bytes.
     pub(super) fn print(chromium: &Path, html: &str) -> Result<Vec<u8>, PdfError> {
         use std::os::unix::fs::OpenOptionsExt;
-        let dir = Scratch::new().map_err(io)?;
+        let dir = Scratch::new()?;
         let page = dir.0.join("report.html");
         let out = dir.0.join("report.pdf");
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(&page)
-            .map_err(io)?;
-        f.write_all(html.as_bytes()).map_err(io)?;
+            .open(&page)?;
+        f.write_all(html.as_bytes())?;
         drop(f);
         let mut cmd = Command::new(chromium);
         cmd.arg("--headless")
@@ -1249,10 +1186,10 @@ mod pdf {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let mut child = cmd.spawn().map_err(io)?;
+        let mut child = cmd.spawn()?;
         let deadline = Instant::now() + Duration::from_secs(90);
         let status = loop {
-            if let Some(s) = child.try_wait().map_err(io)? {
+            if let Some(s) = child.try_wait()? {
                 break s;
             }
             if Instant::now() > deadline {
@@ -1265,7 +1202,7 @@ mod pdf {
         if !status.success() {
             return Err(PdfError(format!("chromium exited with {status}")));
         }
-        let bytes = std::fs::read(&out).map_err(io)?;
+        let bytes = std::fs::read(&out)?;
         if !bytes.starts_with(b"%PDF") {
             return Err(PdfError("chromium wrote no PDF".into()));
         }
@@ -1355,7 +1292,10 @@ mod tests {
         for lang in Lang::ALL {
             let t = Tr::new(lang);
             for (r, _) in RELATIVES {
-                assert!(crate::i18n::has_key(&format!("dna.role.{r}")), "{r}");
+                assert!(
+                    crate::kernel::i18n::has_key(&format!("dna.role.{r}")),
+                    "{r}"
+                );
                 assert!(!h1_text(t, r, "A", "B").contains('{'), "{r}");
             }
         }

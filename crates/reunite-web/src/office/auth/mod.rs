@@ -1,166 +1,28 @@
 //! Staff authentication: sign-in with password and TOTP, first-time setup, sessions,
 //! re-authentication for sensitive work, sign-out, language choice.
 
-use crate::error::WebError;
-use crate::i18n::Tr;
-use crate::pages::{HomePage, LoginPage, Nav, ReauthPage, SetupPage, render, render_status};
-use crate::{OfficeState, totp};
+pub(crate) mod totp;
+
+use crate::OfficeState;
+use crate::extract::{
+    ClientKey, SetupStaff, Staff, clear_cookie, guess_lang, load_session, see_other, session_token,
+    set_cookie,
+};
+use crate::kernel::error::LangSlot;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{HomePage, LoginPage, ReauthPage, SetupPage, render, render_status};
 use axum::Form;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use reunite_crypto::{PasswordCheck, PasswordPolicy};
 use reunite_domain::{Action, Lang, NewAuditEvent, Role, Timestamp, Username};
-use reunite_store::{Session, SessionStage, User};
+use reunite_store::SessionStage;
 use serde::Deserialize;
-use std::net::SocketAddr;
-
-/// The session cookie. `__Host-` binds it to this host, path `/`, and requires `Secure`.
-pub(crate) const COOKIE: &str = "__Host-reunite-session";
 
 /// Minimum length of a staff password.
 pub(crate) const MIN_PASSWORD_CHARS: usize = 12;
-
-/// The language for a request without a signed-in user: `?lang=`, else `Accept-Language`,
-/// else Korean (the office works in South Korea).
-pub(crate) fn guess_lang(headers: &HeaderMap, query: Option<&str>) -> Lang {
-    query
-        .and_then(Lang::from_tag)
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
-        })
-        .unwrap_or(Lang::Ko)
-}
-
-fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
-}
-
-fn set_cookie(token: &str) -> HeaderValue {
-    let v = format!("{COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict");
-    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static(
-        "__Host-reunite-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
-    )
-}
-
-fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
-}
-
-/// A signed-in staff member on a page that needs a full session.
-#[derive(Debug)]
-pub(crate) struct Staff {
-    pub user: User,
-    pub session: Session,
-    pub token_hash: [u8; 32],
-}
-
-impl Staff {
-    pub fn t(&self) -> Tr {
-        Tr::new(self.user.lang)
-    }
-    pub fn lang(&self) -> Lang {
-        self.user.lang
-    }
-    pub fn nav(&self, here: &str) -> Option<Nav> {
-        Some(Nav {
-            is_admin: self.user.role == Role::Admin,
-            sees_cases: matches!(self.user.role, Role::Admin | Role::Caseworker),
-            csrf: self.session.csrf.clone(),
-            here: here.to_string(),
-        })
-    }
-    /// The pseudonym used for this person in the audit trail.
-    pub async fn actor(&self, state: &OfficeState) -> Result<String, WebError> {
-        state
-            .store()
-            .pseudonym("user", &self.user.id.0)
-            .await
-            .map_err(|e| WebError::internal(self.lang(), e))
-    }
-    /// Appends an audit event with this person as the actor. The caller must refuse what it
-    /// was about to do when this fails (the error says so to the user).
-    pub async fn audit(
-        &self,
-        state: &OfficeState,
-        action: Action,
-        subject: &str,
-        detail: &str,
-    ) -> Result<(), WebError> {
-        let actor = self.actor(state).await?;
-        state
-            .store()
-            .append_audit(
-                &NewAuditEvent {
-                    actor,
-                    action,
-                    subject: subject.to_string(),
-                    detail: detail.to_string(),
-                },
-                state.now(),
-            )
-            .await
-            .map_err(|_| WebError::AuditFailed(self.lang()))
-    }
-
-    /// Checks a form's anti-forgery token against the session's.
-    pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
-        if reunite_crypto::ct_eq(token.as_bytes(), self.session.csrf.as_bytes()) {
-            Ok(())
-        } else {
-            Err(WebError::Csrf(self.lang()))
-        }
-    }
-    /// Sensitive work: the last password-and-code confirmation must be recent, otherwise
-    /// the answer is a redirect to the re-authentication page, which comes back here.
-    #[allow(clippy::result_large_err)] // the redirect is built once per sensitive request
-    pub fn require_recent_auth(&self, state: &OfficeState, here: &str) -> Result<(), Response> {
-        let age = state.now().millis_since(self.session.reauth_at);
-        if age >= 0 && age <= state.cfg().reauth_secs * 1000 {
-            Ok(())
-        } else {
-            Err(see_other(&format!(
-                "/office/reauth?next={}",
-                encode_path(here)
-            )))
-        }
-    }
-    /// Only these roles may continue.
-    pub fn require_role(&self, roles: &[Role]) -> Result<(), WebError> {
-        if roles.contains(&self.user.role) {
-            Ok(())
-        } else {
-            Err(WebError::Forbidden(self.lang()))
-        }
-    }
-}
-
-fn encode_path(p: &str) -> String {
-    p.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"/-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// A `next` target must be a path inside the office, never another site.
 fn safe_next(next: &str) -> &str {
@@ -172,161 +34,6 @@ fn safe_next(next: &str) -> &str {
 }
 
 /// Loads and checks the session; `None` when there is no valid one.
-async fn load_session(
-    state: &OfficeState,
-    headers: &HeaderMap,
-) -> Result<Option<(User, Session, [u8; 32])>, WebError> {
-    let lang = guess_lang(headers, None);
-    let Some(token) = session_token(headers) else {
-        return Ok(None);
-    };
-    let hash = reunite_crypto::token_hash(&token);
-    let store = state.store();
-    let Some(session) = store
-        .session(&hash)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-    else {
-        return Ok(None);
-    };
-    let now = state.now();
-    let cfg = state.cfg();
-    let idle = now.millis_since(session.last_seen) > cfg.session_idle_secs * 1000;
-    let old = now.millis_since(session.created_at) > cfg.session_absolute_secs * 1000;
-    if idle || old {
-        store
-            .delete_session(&hash)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?;
-        return Ok(None);
-    }
-    let Some(user) = store
-        .user_by_id(&session.user_id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-    else {
-        return Ok(None);
-    };
-    if user.disabled {
-        return Ok(None);
-    }
-    // Write the activity time at most every 30 s to spare the database.
-    if now.millis_since(session.last_seen) > 30_000 {
-        store
-            .touch_session(&hash, now)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?;
-    }
-    Ok(Some((user, session, hash)))
-}
-
-impl FromRequestParts<OfficeState> for Staff {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &OfficeState,
-    ) -> Result<Self, Self::Rejection> {
-        match load_session(state, &parts.headers).await {
-            // A member (a mother) is never staff: every office page sends her to her own.
-            Ok(Some((user, _, _))) if user.role == Role::Member => Err(see_other("/member")),
-            Ok(Some((user, session, token_hash))) if session.stage == SessionStage::Full => {
-                Ok(Staff {
-                    user,
-                    session,
-                    token_hash,
-                })
-            }
-            Ok(Some(_)) => Err(see_other("/office/setup")),
-            Ok(None) => {
-                let had_cookie = session_token(&parts.headers).is_some();
-                let to = if had_cookie {
-                    "/office/login?expired=1"
-                } else {
-                    "/office/login"
-                };
-                let mut r = see_other(to);
-                if had_cookie {
-                    r.headers_mut().insert(header::SET_COOKIE, clear_cookie());
-                }
-                Err(r)
-            }
-            Err(e) => Err(e.into_response()),
-        }
-    }
-}
-
-/// A signed-in mother (a member account) on her own pages. Staff are sent to the office;
-/// nobody else gets here.
-#[derive(Debug)]
-pub(crate) struct MemberUser {
-    pub user: User,
-    pub session: Session,
-}
-
-impl MemberUser {
-    pub fn t(&self) -> Tr {
-        Tr::new(self.user.lang)
-    }
-    pub fn lang(&self) -> Lang {
-        self.user.lang
-    }
-    pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
-        if reunite_crypto::ct_eq(token.as_bytes(), self.session.csrf.as_bytes()) {
-            Ok(())
-        } else {
-            Err(WebError::Csrf(self.lang()))
-        }
-    }
-}
-
-impl FromRequestParts<OfficeState> for MemberUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &OfficeState,
-    ) -> Result<Self, Self::Rejection> {
-        match load_session(state, &parts.headers).await {
-            Ok(Some((user, session, _)))
-                if user.role == Role::Member && session.stage == SessionStage::Full =>
-            {
-                Ok(MemberUser { user, session })
-            }
-            Ok(Some((user, _, _))) if user.role == Role::Member => Err(see_other("/office/setup")),
-            Ok(Some(_)) => Err(see_other("/office")),
-            Ok(None) => Err(see_other("/office/login")),
-            Err(e) => Err(e.into_response()),
-        }
-    }
-}
-
-/// A session in its setup stage (or a full one: setup pages then send it home).
-pub(crate) struct SetupStaff {
-    user: User,
-    session: Session,
-    token_hash: [u8; 32],
-}
-
-impl FromRequestParts<OfficeState> for SetupStaff {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &OfficeState,
-    ) -> Result<Self, Self::Rejection> {
-        match load_session(state, &parts.headers).await {
-            Ok(Some((user, session, token_hash))) => Ok(SetupStaff {
-                user,
-                session,
-                token_hash,
-            }),
-            Ok(None) => Err(see_other("/office/login")),
-            Err(e) => Err(e.into_response()),
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 pub(crate) struct LoginQuery {
     lang: Option<String>,
@@ -402,41 +109,24 @@ fn login_failed(t: Tr) -> Response {
     )
 }
 
-/// The client's address as a rate-limit key; never stored or logged.
-pub(crate) struct ClientKey(Vec<u8>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientKey {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientKey(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|a| a.0.ip().to_string().into_bytes())
-                .unwrap_or_default(),
-        ))
-    }
-}
-
 pub(crate) async fn login(
     State(state): State<OfficeState>,
     client: ClientKey,
+    slot: LangSlot,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let lang = guess_lang(&headers, Some(&form.lang));
+    // Errors of the sign-in page are shown in the language chosen on it.
+    slot.set(lang);
     let t = Tr::new(lang);
     let now = state.now();
-    if !state.inner.login_limiter.check(&client.0, now) {
-        return Err(WebError::RateLimited(lang));
+    if !state.login_limiter().check(&client.0, now) {
+        return Err(WebError::RateLimited);
     }
     let store = state.store();
     let user = match Username::parse(&form.username) {
-        Ok(name) => store
-            .user_by_username(&name)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?,
+        Ok(name) => store.user_by_username(&name).await?,
         Err(_) => None,
     };
     let user = user.filter(|u| !u.disabled);
@@ -457,11 +147,7 @@ pub(crate) async fn login(
         ) else {
             return fail_sign_in(&state, t, now).await;
         };
-        if !store
-            .advance_totp_step(&user.id, step)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?
-        {
+        if !store.advance_totp_step(&user.id, step).await? {
             return fail_sign_in(&state, t, now).await;
         }
         if user.must_change_password {
@@ -478,20 +164,14 @@ pub(crate) async fn login(
     if rehash {
         let pw = form.password.clone();
         let phc = tokio::task::spawn_blocking(move || reunite_crypto::hash_password(&policy, &pw))
-            .await
-            .map_err(|e| WebError::internal(lang, e))?
-            .map_err(|e| WebError::internal(lang, e))?;
+            .await??;
         store
             .set_password(&user.id, &phc, user.must_change_password, None, now)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?;
+            .await?;
     }
-    let actor = store
-        .pseudonym("user", &user.id.0)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
-    store
-        .append_audit(
+    let actor = store.pseudonym("user", &user.id.0).await?;
+    state
+        .audit(
             &NewAuditEvent {
                 actor: actor.clone(),
                 action: Action::SignIn,
@@ -504,8 +184,7 @@ pub(crate) async fn login(
             },
             now,
         )
-        .await
-        .map_err(|_| WebError::AuditFailed(lang))?;
+        .await?;
     // Rotate: whatever session this browser had ends; a new token is issued.
     if let Some(old) = session_token(&headers) {
         let _ = store
@@ -522,8 +201,7 @@ pub(crate) async fn login(
             stage,
             now,
         )
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+        .await?;
     let to = match (stage, user.role) {
         (SessionStage::Full, Role::Member) => "/member",
         (SessionStage::Full, _) => "/office",
@@ -537,8 +215,7 @@ pub(crate) async fn login(
 
 async fn fail_sign_in(state: &OfficeState, t: Tr, now: Timestamp) -> Result<Response, WebError> {
     state
-        .store()
-        .append_audit(
+        .audit(
             &NewAuditEvent {
                 actor: "anonymous".into(),
                 action: Action::SignInFailed,
@@ -547,8 +224,7 @@ async fn fail_sign_in(state: &OfficeState, t: Tr, now: Timestamp) -> Result<Resp
             },
             now,
         )
-        .await
-        .map_err(|_| WebError::AuditFailed(t.lang))?;
+        .await?;
     Ok(login_failed(t))
 }
 
@@ -563,18 +239,14 @@ pub(crate) async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    let lang = guess_lang(&headers, None);
     if let Some((user, session, hash)) = load_session(&state, &headers).await? {
         if !reunite_crypto::ct_eq(form.csrf.as_bytes(), session.csrf.as_bytes()) {
-            return Err(WebError::Csrf(user.lang));
+            return Err(WebError::Csrf);
         }
         let store = state.store();
-        let actor = store
-            .pseudonym("user", &user.id.0)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?;
-        store
-            .append_audit(
+        let actor = store.pseudonym("user", &user.id.0).await?;
+        state
+            .audit(
                 &NewAuditEvent {
                     actor,
                     action: Action::SignOut,
@@ -583,15 +255,11 @@ pub(crate) async fn logout(
                 },
                 state.now(),
             )
-            .await
-            .map_err(|_| WebError::AuditFailed(lang))?;
-        store
-            .delete_session(&hash)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?;
+            .await?;
+        store.delete_session(&hash).await?;
         let mut r = see_other(&format!(
             "/office/login?out=1&lang={}",
-            crate::i18n::lang_code(user.lang)
+            crate::kernel::i18n::lang_code(user.lang)
         ));
         r.headers_mut().insert(header::SET_COOKIE, clear_cookie());
         return Ok(r);
@@ -629,8 +297,7 @@ async fn setup_page(
                 state
                     .store()
                     .set_totp_pending(&s.user.id, &secret, state.now())
-                    .await
-                    .map_err(|e| WebError::internal(t.lang, e))?;
+                    .await?;
                 secret
             }
         };
@@ -694,7 +361,7 @@ pub(crate) async fn setup_password(
 ) -> Result<Response, WebError> {
     let t = Tr::new(s.user.lang);
     if !reunite_crypto::ct_eq(form.csrf.as_bytes(), s.session.csrf.as_bytes()) {
-        return Err(WebError::Csrf(t.lang));
+        return Err(WebError::Csrf);
     }
     if !s.user.must_change_password {
         return Ok(see_other("/office/setup"));
@@ -712,26 +379,20 @@ pub(crate) async fn setup_password(
         );
         (same, reunite_crypto::hash_password(&policy, &new))
     })
-    .await
-    .map_err(|e| WebError::internal(t.lang, e))?;
+    .await?;
     if same {
         return setup_page(&state, &s, Some(t.s("error.password_same"))).await;
     }
-    let phc = phc.map_err(|e| WebError::internal(t.lang, e))?;
-    let actor = state
-        .store()
-        .pseudonym("user", &s.user.id.0)
-        .await
-        .map_err(|e| WebError::internal(t.lang, e))?;
+    let phc = phc?;
+    let actor = state.store().pseudonym("user", &s.user.id.0).await?;
     state
         .store()
         .set_password(&s.user.id, &phc, false, Some(&actor), state.now())
-        .await
-        .map_err(|e| WebError::internal(t.lang, e))?;
+        .await?;
     // A user who already had a second factor (a password reset) is done now, and so is a
     // member, for whom it is optional.
     if s.user.totp_secret.is_some() || s.user.role == Role::Member {
-        return promote_session(&state, &s, t.lang).await;
+        return promote_session(&state, &s).await;
     }
     Ok(see_other("/office/setup"))
 }
@@ -751,7 +412,7 @@ pub(crate) async fn setup_totp(
 ) -> Result<Response, WebError> {
     let t = Tr::new(s.user.lang);
     if !reunite_crypto::ct_eq(form.csrf.as_bytes(), s.session.csrf.as_bytes()) {
-        return Err(WebError::Csrf(t.lang));
+        return Err(WebError::Csrf);
     }
     if s.user.must_change_password {
         return Ok(see_other("/office/setup"));
@@ -763,31 +424,20 @@ pub(crate) async fn setup_totp(
     let Some(step) = totp::verify(pending.expose(), &form.code, now.millis() / 1000, 0) else {
         return setup_page(&state, &s, Some(t.s("error.totp_wrong"))).await;
     };
-    let actor = state
-        .store()
-        .pseudonym("user", &s.user.id.0)
-        .await
-        .map_err(|e| WebError::internal(t.lang, e))?;
+    let actor = state.store().pseudonym("user", &s.user.id.0).await?;
     state
         .store()
         .confirm_totp(&s.user.id, step, &actor, now)
         .await
-        .map_err(|_| WebError::AuditFailed(t.lang))?;
-    promote_session(&state, &s, t.lang).await
+        .map_err(|_| WebError::AuditFailed)?;
+    promote_session(&state, &s).await
 }
 
 /// Setup finished: the setup session is replaced by a full one (a new token).
-async fn promote_session(
-    state: &OfficeState,
-    s: &SetupStaff,
-    lang: Lang,
-) -> Result<Response, WebError> {
+async fn promote_session(state: &OfficeState, s: &SetupStaff) -> Result<Response, WebError> {
     let store = state.store();
     let now = state.now();
-    store
-        .delete_session(&s.token_hash)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+    store.delete_session(&s.token_hash).await?;
     let token = reunite_crypto::random_token();
     store
         .create_session(
@@ -797,8 +447,7 @@ async fn promote_session(
             SessionStage::Full,
             now,
         )
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+        .await?;
     let mut r = see_other(if s.user.role == Role::Member {
         "/member"
     } else {
@@ -863,11 +512,12 @@ pub(crate) async fn reauth(
         _ => None,
     };
     let ok = match step {
-        Some(step) => state
-            .store()
-            .advance_totp_step(&staff.user.id, step)
-            .await
-            .map_err(|e| WebError::internal(t.lang, e))?,
+        Some(step) => {
+            state
+                .store()
+                .advance_totp_step(&staff.user.id, step)
+                .await?
+        }
         None => false,
     };
     if !ok {
@@ -886,8 +536,7 @@ pub(crate) async fn reauth(
     state
         .store()
         .mark_reauthenticated(&staff.token_hash, now)
-        .await
-        .map_err(|e| WebError::internal(t.lang, e))?;
+        .await?;
     Ok(see_other(&next))
 }
 
@@ -907,12 +556,8 @@ pub(crate) async fn set_lang(
     Form(form): Form<LangForm>,
 ) -> Result<Response, WebError> {
     staff.check_csrf(&form.csrf)?;
-    let lang = Lang::from_tag(&form.lang).ok_or(WebError::BadRequest(staff.lang()))?;
-    state
-        .store()
-        .set_user_lang(&staff.user.id, lang)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+    let lang = Lang::from_tag(&form.lang).ok_or(WebError::BadRequest)?;
+    state.store().set_user_lang(&staff.user.id, lang).await?;
     Ok(see_other(safe_next(&form.back)))
 }
 

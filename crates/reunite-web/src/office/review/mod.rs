@@ -10,11 +10,12 @@
 //! belong to the case's assigned caseworker or an admin; the second approval to anyone else.
 
 use crate::OfficeState;
-use crate::auth::Staff;
-use crate::cases::{PersonView, person_view, place_text, staff_names};
-use crate::error::{WebError, store_error};
-use crate::i18n::Tr;
-use crate::pages::{Nav, enc, format_utc, render, render_status};
+use crate::extract::Staff;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{Nav, enc, format_utc, render, render_status};
+use crate::office::cases::{PersonView, person_view, place_text, staff_names};
+use crate::policy::{self, Act, Subject};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -27,9 +28,8 @@ use reunite_store::{CaseActor, FROM_OFFICE, NewUser, RequestPayload, StoreError}
 use serde::Deserialize;
 
 /// Who works with matches.
-const ROLES: &[Role] = &[Role::Caseworker, Role::Admin];
 /// Longest note, excerpt or message.
-const MAX_TEXT: usize = crate::intake_form::MAX_NOTE;
+const MAX_TEXT: usize = crate::public::intake::form::MAX_NOTE;
 /// Rows in the queue.
 const QUEUE_LIMIT: i64 = 500;
 
@@ -60,26 +60,8 @@ fn text_problem(t: Tr, text: &str, required: bool) -> Option<String> {
     if !required && text.trim().is_empty() {
         None
     } else {
-        crate::intake_office::reply_problem(t, text.trim())
+        crate::office::requests::reply_problem(t, text.trim())
     }
-}
-
-/// Whether this person acts for the case (its caseworker or an admin).
-async fn acts_for_case(
-    state: &OfficeState,
-    staff: &Staff,
-    case_id: &str,
-) -> Result<bool, WebError> {
-    if staff.user.role == Role::Admin {
-        return Ok(true);
-    }
-    let meta = state
-        .store()
-        .case_meta(case_id)
-        .await
-        .map_err(|e| WebError::internal(staff.lang(), e))?
-        .ok_or(WebError::NotFound(staff.lang()))?;
-    Ok(meta.assigned_to.as_ref() == Some(&staff.user.id))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -119,27 +101,20 @@ pub(crate) async fn queue(
     staff: Staff,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Match)?;
     let t = staff.t();
-    let lang = staff.lang();
     let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(MatchState::parse(s).ok_or(WebError::BadRequest(lang))?),
+        Some(s) => Some(MatchState::parse(s).ok_or(WebError::BadRequest)?),
         None => None,
     };
     let store = state.store();
     let items = match &q.case {
         Some(case) if !case.is_empty() => {
-            let mut v = store
-                .candidates_of_case(case)
-                .await
-                .map_err(|e| WebError::internal(lang, e))?;
+            let mut v = store.candidates_of_case(case).await?;
             v.retain(|c| filter.is_none_or(|f| c.state == f));
             v
         }
-        _ => store
-            .list_candidates(filter, QUEUE_LIMIT)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?,
+        _ => store.list_candidates(filter, QUEUE_LIMIT).await?,
     };
     let rows = items
         .into_iter()
@@ -260,22 +235,17 @@ async fn view_page(
     id: &str,
     kept: Kept,
 ) -> Result<ViewPage, WebError> {
-    let lang = staff.lang();
     let t = staff.t();
     let store = state.store();
-    let c = store
-        .candidate(id)
-        .await
-        .map_err(|e| store_error(lang, e))?;
+    let c = store.candidate(id).await?;
     let actor = staff.actor(state).await?;
     let now = state.now();
     // Both sides are sensitive reads, audited by the store before anything is opened.
     let opened = store
         .intake_open(&c.summary.request_id, &actor, now)
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let payload = RequestPayload::parse(&opened.payload)
-        .ok_or_else(|| WebError::internal(lang, "request payload"))?;
+        .ok_or_else(|| WebError::internal("request payload"))?;
     let case = store
         .read_case(
             &c.summary.case_id,
@@ -283,10 +253,9 @@ async fn view_page(
             "match",
             now,
         )
-        .await
-        .map_err(|e| store_error(lang, e))?
+        .await?
         .case;
-    let names = staff_names(state, lang).await?;
+    let names = staff_names(state).await?;
     let who = |a: &str| -> String {
         if a == "system" {
             t.s("review.system").to_string()
@@ -298,8 +267,7 @@ async fn view_page(
     };
     let steps = store
         .candidate_steps(id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
+        .await?
         .into_iter()
         .map(|s| StepRow {
             step: t.s(&format!("review.step.{}", s.step)),
@@ -311,26 +279,18 @@ async fn view_page(
             note: s.note.map(|n| n.as_str().to_string()).unwrap_or_default(),
         })
         .collect();
-    let acts = acts_for_case(state, staff, &c.summary.case_id).await?;
+    let acts = policy::acts_for_mother(state, staff, &c.summary.case_id).await?;
     let actions = Step::office_steps(c.summary.state)
         .into_iter()
         .filter(|s| acts || matches!(s, Step::Approve | Step::Connect | Step::MarkReunited))
         .map(|s| (s.as_str(), t.s(&format!("review.do.{}", s.as_str()))))
         .collect();
-    let has_member = store
-        .member_of_case(&c.summary.case_id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-        .is_some();
-    let dna_open = store
-        .open_dna_tests_of_match(id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+    let has_member = store.member_of_case(&c.summary.case_id).await?.is_some();
+    let dna_open = store.open_dna_tests_of_match(id).await?;
     let mother_messages = if acts {
         store
             .member_messages(&c.summary.case_id)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?
+            .await?
             .into_iter()
             .map(|m| {
                 let from_office = m.direction == FROM_OFFICE;
@@ -421,11 +381,9 @@ pub(crate) async fn view(
     Path(id): Path<String>,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Match)?;
     let here = format!("/office/matches/{}", enc(&id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    staff.recent(&state, &here)?;
     let t = staff.t();
     let notice = if q.done.is_some() {
         Some(t.s("review.done"))
@@ -465,25 +423,19 @@ pub(crate) async fn step(
     Path(id): Path<String>,
     Form(form): Form<StepForm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Match)?;
     staff.check_csrf(&form.csrf)?;
     let here = format!("/office/matches/{}", enc(&id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
-    let lang = staff.lang();
+    staff.recent(&state, &here)?;
     let t = staff.t();
     let Some(step) = Step::parse_office(&form.step) else {
-        return Err(WebError::BadRequest(lang));
+        return Err(WebError::BadRequest);
     };
     let store = state.store();
-    let c = store
-        .candidate(&id)
-        .await
-        .map_err(|e| store_error(lang, e))?;
+    let c = store.candidate(&id).await?;
     let for_case = !matches!(step, Step::Approve | Step::Connect | Step::MarkReunited);
-    if for_case && !acts_for_case(&state, &staff, &c.summary.case_id).await? {
-        return Err(WebError::Forbidden(lang));
+    if for_case && !policy::acts_for_mother(&state, &staff, &c.summary.case_id).await? {
+        return Err(WebError::Forbidden);
     }
     let again = |error: String| Kept {
         note: form.note.clone(),
@@ -523,7 +475,7 @@ pub(crate) async fn step(
             let page = view_page(&state, &staff, &id, again(t.s("review.changed").into())).await?;
             Ok(render_status(StatusCode::CONFLICT, &page))
         }
-        Err(e) => Err(store_error(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -546,27 +498,17 @@ pub(crate) async fn message_mother(
     Path(id): Path<String>,
     Form(form): Form<MessageForm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Match)?;
     staff.check_csrf(&form.csrf)?;
     let here = format!("/office/matches/{}", enc(&id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
-    let lang = staff.lang();
+    staff.recent(&state, &here)?;
     let t = staff.t();
     let store = state.store();
-    let c = store
-        .candidate(&id)
-        .await
-        .map_err(|e| store_error(lang, e))?;
-    if !acts_for_case(&state, &staff, &c.summary.case_id).await? {
-        return Err(WebError::Forbidden(lang));
+    let c = store.candidate(&id).await?;
+    if !policy::acts_for_mother(&state, &staff, &c.summary.case_id).await? {
+        return Err(WebError::Forbidden);
     }
-    let has_member = store
-        .member_of_case(&c.summary.case_id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-        .is_some();
+    let has_member = store.member_of_case(&c.summary.case_id).await?.is_some();
     let problem = if has_member {
         text_problem(t, &form.text, true)
     } else {
@@ -590,8 +532,7 @@ pub(crate) async fn message_mother(
             &actor,
             state.now(),
         )
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     Ok(Redirect::to(&format!("{here}?sent=1")).into_response())
 }
 
@@ -612,11 +553,11 @@ pub(crate) struct MemberInvitePage {
 }
 
 async fn may_act(state: &OfficeState, staff: &Staff, case_id: &str) -> Result<(), WebError> {
-    staff.require_role(ROLES)?;
-    if acts_for_case(state, staff, case_id).await? {
+    policy::require(&staff, Act::Open, Subject::Match)?;
+    if policy::acts_for_mother(state, staff, case_id).await? {
         Ok(())
     } else {
-        Err(WebError::Forbidden(staff.lang()))
+        Err(WebError::Forbidden)
     }
 }
 
@@ -627,12 +568,7 @@ pub(crate) async fn member_page(
 ) -> Result<Response, WebError> {
     may_act(&state, &staff, &case_id).await?;
     let t = staff.t();
-    let has_member = state
-        .store()
-        .member_of_case(&case_id)
-        .await
-        .map_err(|e| WebError::internal(staff.lang(), e))?
-        .is_some();
+    let has_member = state.store().member_of_case(&case_id).await?.is_some();
     let here = format!("/office/cases/{}/member", enc(&case_id));
     Ok(render(&MemberInvitePage {
         t,
@@ -665,11 +601,8 @@ pub(crate) async fn member_create(
     may_act(&state, &staff, &case_id).await?;
     staff.check_csrf(&form.csrf)?;
     let here = format!("/office/cases/{}/member", enc(&case_id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    staff.recent(&state, &here)?;
     let t = staff.t();
-    let lang = staff.lang();
     let page = |error: Option<&'static str>, password: Option<String>, has_member: bool| {
         MemberInvitePage {
             t,
@@ -695,15 +628,13 @@ pub(crate) async fn member_create(
         "ko" => Lang::Ko,
         "zh" => Lang::Zh,
         "en" => Lang::En,
-        _ => return Err(WebError::BadRequest(lang)),
+        _ => return Err(WebError::BadRequest),
     };
     let password = reunite_crypto::random_password();
     let policy = state.cfg().password_policy;
     let pw = password.to_string();
-    let phc = tokio::task::spawn_blocking(move || reunite_crypto::hash_password(&policy, &pw))
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-        .map_err(|e| WebError::internal(lang, e))?;
+    let phc =
+        tokio::task::spawn_blocking(move || reunite_crypto::hash_password(&policy, &pw)).await??;
     let actor = staff.actor(&state).await?;
     let new = NewUser {
         username,
@@ -726,7 +657,7 @@ pub(crate) async fn member_create(
             StatusCode::CONFLICT,
             &page(Some(t.s("member.already")), None, true),
         )),
-        Err(e) => Err(store_error(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 

@@ -11,10 +11,11 @@
 //! get it again with one more empty row, so nothing typed is lost.
 
 use crate::OfficeState;
-use crate::auth::Staff;
-use crate::error::{WebError, store_error};
-use crate::i18n::Tr;
-use crate::pages::{Nav, enc, format_utc, render, render_status};
+use crate::extract::Staff;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{Nav, enc, format_utc, render, render_status};
+use crate::policy::{self, Act, Subject};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -26,7 +27,7 @@ use reunite_domain::{
     Calendar, Case, CaseStatus, Cause, Child, Consent, ContactStatus, FieldProblem, Name, NameKind,
     PartialDate, Person, Place, Role, Separation, Sex, UserId,
 };
-use reunite_store::{Assigned, CaseActor, CaseFilter, CaseMeta, ChangeKind, StoreError};
+use reunite_store::{Assigned, CaseActor, CaseFilter, ChangeKind, StoreError};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -153,38 +154,9 @@ fn actor(staff: &Staff) -> CaseActor {
     CaseActor::Staff(staff.user.id.clone())
 }
 
-/// Who may open this case: its caseworker, or an admin. Decided from what the store keeps
-/// in clear, before anything is read.
-pub(crate) async fn may_open(
-    state: &OfficeState,
-    staff: &Staff,
-    id: &str,
-) -> Result<CaseMeta, WebError> {
-    let lang = staff.lang();
-    staff.require_role(&[Role::Caseworker, Role::Admin])?;
-    let meta = state
-        .store()
-        .case_meta(id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-        .ok_or(WebError::NotFound(lang))?;
-    if staff.user.role == Role::Admin || meta.assigned_to.as_ref() == Some(&staff.user.id) {
-        Ok(meta)
-    } else {
-        Err(WebError::Forbidden(lang))
-    }
-}
-
 /// Staff names by account id, for showing who a case is assigned to and who changed it.
-pub(crate) async fn staff_names(
-    state: &OfficeState,
-    lang: reunite_domain::Lang,
-) -> Result<HashMap<String, String>, WebError> {
-    let users = state
-        .store()
-        .list_users()
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+pub(crate) async fn staff_names(state: &OfficeState) -> Result<HashMap<String, String>, WebError> {
+    let users = state.store().list_users().await?;
     Ok(users
         .into_iter()
         .map(|u| (u.id.0, u.username.into_inner()))
@@ -246,15 +218,8 @@ fn statuses(t: Tr) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-async fn caseworker_options(
-    state: &OfficeState,
-    lang: reunite_domain::Lang,
-) -> Result<Vec<(String, String)>, WebError> {
-    let users = state
-        .store()
-        .list_users()
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+async fn caseworker_options(state: &OfficeState) -> Result<Vec<(String, String)>, WebError> {
+    let users = state.store().list_users().await?;
     Ok(users
         .into_iter()
         .filter(|u| u.role == Role::Caseworker && !u.disabled)
@@ -267,12 +232,9 @@ pub(crate) async fn list(
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    staff.require_role(&[Role::Caseworker, Role::Admin])?;
-    if let Err(r) = staff.require_recent_auth(&state, "/office/cases") {
-        return Ok(r);
-    }
+    policy::require(&staff, Act::Open, Subject::Registry)?;
+    staff.recent(&state, "/office/cases")?;
     let t = staff.t();
-    let lang = staff.lang();
     let is_admin = staff.user.role == Role::Admin;
     let page = q.page.unwrap_or(0);
     let assigned = if !is_admin {
@@ -298,9 +260,9 @@ pub(crate) async fn list(
         .store()
         .search_cases(&filter, &actor(&staff), state.now())
         .await
-        .map_err(|_| WebError::AuditFailed(lang))?;
+        .map_err(|_| WebError::AuditFailed)?;
     let names = if is_admin {
-        staff_names(&state, lang).await?
+        staff_names(&state).await?
     } else {
         HashMap::new()
     };
@@ -341,7 +303,7 @@ pub(crate) async fn list(
         )
     };
     let caseworkers = if is_admin {
-        caseworker_options(&state, lang).await?
+        caseworker_options(&state).await?
     } else {
         Vec::new()
     };
@@ -484,21 +446,17 @@ pub(crate) async fn view(
     Path(id): Path<String>,
     Query(vq): Query<ViewQuery>,
 ) -> Result<Response, WebError> {
-    let lang = staff.lang();
     let t = staff.t();
     let here = format!("/office/cases/{}", enc(&id));
-    let meta = may_open(&state, &staff, &id).await?;
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    let meta = policy::case(&state, &staff, &id).await?;
+    staff.recent(&state, &here)?;
     let stored = state
         .store()
         .read_case(&meta.id, &actor(&staff), "case", state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let is_admin = staff.user.role == Role::Admin;
     let names = if is_admin {
-        staff_names(&state, lang).await?
+        staff_names(&state).await?
     } else {
         HashMap::new()
     };
@@ -561,7 +519,7 @@ pub(crate) async fn view(
         ],
         is_admin,
         caseworkers: if is_admin {
-            caseworker_options(&state, lang).await?
+            caseworker_options(&state).await?
         } else {
             Vec::new()
         },
@@ -1221,7 +1179,7 @@ pub(crate) async fn new_form(
     State(_state): State<OfficeState>,
     staff: Staff,
 ) -> Result<Response, WebError> {
-    staff.require_role(&[Role::Caseworker, Role::Admin])?;
+    policy::require(&staff, Act::Open, Subject::Registry)?;
     let t = staff.t();
     let blank = Case::default();
     let mut f = form_from_case(t, &blank, CaseStatus::Open, 3);
@@ -1248,11 +1206,10 @@ pub(crate) async fn create(
     staff: Staff,
     Form(body): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    staff.require_role(&[Role::Caseworker, Role::Admin])?;
+    policy::require(&staff, Act::Open, Subject::Registry)?;
     let f = Fields(body.into_iter().collect());
     staff.check_csrf(f.get("csrf"))?;
     let t = staff.t();
-    let lang = staff.lang();
     let action = action_of(&f);
     let title = t.s("case.new_title").to_string();
     let page = |model, errors, status| {
@@ -1292,8 +1249,7 @@ pub(crate) async fn create(
     state
         .store()
         .create_case(&case, status, assigned, &actor(&staff), state.now())
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+        .await?;
     state.match_cases_soon();
     Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
 }
@@ -1303,18 +1259,14 @@ pub(crate) async fn edit_form(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let lang = staff.lang();
     let t = staff.t();
-    let meta = may_open(&state, &staff, &id).await?;
+    let meta = policy::case(&state, &staff, &id).await?;
     let here = format!("/office/cases/{}/edit", enc(&id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    staff.recent(&state, &here)?;
     let stored = state
         .store()
         .read_case(&meta.id, &actor(&staff), "case_edit", state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let f = form_from_case(t, &stored.case, stored.status, 1);
     Ok(render(&form_page(
         &staff,
@@ -1336,13 +1288,10 @@ pub(crate) async fn save(
 ) -> Result<Response, WebError> {
     let f = Fields(body.into_iter().collect());
     staff.check_csrf(f.get("csrf"))?;
-    let lang = staff.lang();
     let t = staff.t();
-    let meta = may_open(&state, &staff, &id).await?;
+    let meta = policy::case(&state, &staff, &id).await?;
     let here = format!("/office/cases/{}/edit", enc(&id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    staff.recent(&state, &here)?;
     let version: i64 = f.get("version").parse().unwrap_or(-1);
     let action = action_of(&f);
     let page = |model, errors, status| {
@@ -1390,7 +1339,7 @@ pub(crate) async fn save(
             vec![t.s("case.conflict").to_string()],
             StatusCode::CONFLICT,
         )),
-        Err(e) => Err(store_error(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -1420,19 +1369,15 @@ pub(crate) async fn history(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let lang = staff.lang();
     let t = staff.t();
-    let meta = may_open(&state, &staff, &id).await?;
+    let meta = policy::case(&state, &staff, &id).await?;
     let here = format!("/office/cases/{}/history", enc(&id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    staff.recent(&state, &here)?;
     let versions = state
         .store()
         .case_history(&meta.id, &actor(&staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
-    let names = staff_names(&state, lang).await?;
+        .await?;
+    let names = staff_names(&state).await?;
     let rows = versions
         .into_iter()
         .map(|v| HistoryRow {
@@ -1475,25 +1420,22 @@ pub(crate) async fn assign(
 ) -> Result<Response, WebError> {
     staff.require_role(&[Role::Admin])?;
     staff.check_csrf(&form.csrf)?;
-    let lang = staff.lang();
-    let meta = may_open(&state, &staff, &id).await?;
+    let meta = policy::case(&state, &staff, &id).await?;
     let to = (!form.to.is_empty()).then(|| UserId(form.to.clone()));
     if let Some(u) = &to {
         let ok = state
             .store()
             .user_by_id(u)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?
+            .await?
             .is_some_and(|u| u.role == Role::Caseworker && !u.disabled);
         if !ok {
-            return Err(WebError::BadRequest(lang));
+            return Err(WebError::BadRequest);
         }
     }
     state
         .store()
         .assign_case(&meta.id, to.as_ref(), &actor(&staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
 }
 

@@ -16,8 +16,8 @@
 //!   per-address rate limit sits in front.
 
 use crate::OfficeState;
-use crate::i18n::Tr;
-use crate::intake::Chrome;
+use crate::kernel::i18n::Tr;
+use crate::public::intake::Chrome;
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
@@ -87,8 +87,8 @@ pub(crate) fn routes(cfg: &CheckinConfig) -> Router<OfficeState> {
     let p = cfg.normalized_path();
     Router::new()
         .route(&p, get(landing).post(step))
-        .route(&format!("{p}p.css"), get(crate::intake::stylesheet))
-        .route(&format!("{p}p.js"), get(crate::intake::script))
+        .route(&format!("{p}p.css"), get(crate::public::intake::stylesheet))
+        .route(&format!("{p}p.js"), get(crate::public::intake::script))
         .route(&format!("{p}icon"), get(icon))
 }
 
@@ -153,7 +153,7 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 async fn icon() -> Response {
     (
         [(header::CONTENT_TYPE, "image/svg+xml")],
-        include_str!("../static/public_icon.svg"),
+        include_str!("../../static/public_icon.svg"),
     )
         .into_response()
 }

@@ -3,31 +3,31 @@
 //! thread with the seeker, replies, and keeping a request from the retention job.
 //!
 //! Replies reach a seeker's phone, which may be inspected: a reply that names the
-//! organisation or carries a sensitive keyword ([`crate::intake_words`]) is refused before
+//! organisation or carries a sensitive keyword ([`crate::kernel::words`]) is refused before
 //! anything is stored, with the word named so the caseworker can rewrite it.
 
 use crate::OfficeState;
-use crate::auth::Staff;
-use crate::cases::{PersonView, date_text, person_view, place_text};
-use crate::error::{WebError, store_error};
-use crate::i18n::Tr;
-use crate::intake_words::find_sensitive;
-use crate::pages::{Nav, enc, format_utc, render, render_status};
+use crate::extract::Staff;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{Nav, enc, format_utc, render, render_status};
+use crate::kernel::words::find_sensitive;
+use crate::office::cases::{PersonView, date_text, person_view, place_text};
+use crate::policy::{self, Act, Subject};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use reunite_domain::{Cause, Relation, Role, TracingRequest};
+use reunite_domain::{Cause, Relation, TracingRequest};
 use serde::Deserialize;
 
 /// Requests shown in the list.
 const LIST_LIMIT: i64 = 500;
 /// Longest reply (the same bound as a seeker's note).
-const MAX_REPLY: usize = crate::intake_form::MAX_NOTE;
+const MAX_REPLY: usize = crate::public::intake::form::MAX_NOTE;
 /// Who works with requests.
-const ROLES: &[Role] = &[Role::Caseworker, Role::Admin];
 
 pub(crate) fn routes() -> Router<OfficeState> {
     Router::new()
@@ -82,14 +82,9 @@ pub(crate) async fn list(
     State(state): State<OfficeState>,
     staff: Staff,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Request)?;
     let t = staff.t();
-    let lang = staff.lang();
-    let items = state
-        .store()
-        .intake_list(LIST_LIMIT)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+    let items = state.store().intake_list(LIST_LIMIT).await?;
     let rows: Vec<ListRow> = items
         .into_iter()
         .map(|s| ListRow {
@@ -204,16 +199,11 @@ async fn open_page(
     error: Option<String>,
     notice: Option<&'static str>,
 ) -> Result<ViewPage, WebError> {
-    let lang = staff.lang();
     let t = staff.t();
     let actor = staff.actor(state).await?;
-    let opened = state
-        .store()
-        .intake_open(id, &actor, state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+    let opened = state.store().intake_open(id, &actor, state.now()).await?;
     let payload: OpenedPayload = serde_json::from_slice(&opened.payload)
-        .map_err(|e| WebError::internal(lang, format!("request payload: {e}")))?;
+        .map_err(|e| WebError::internal(format!("request payload: {e}")))?;
     let r = &payload.request;
     let sep = r.separation.clone().unwrap_or_default();
     let status = if opened.status == "new" {
@@ -271,11 +261,9 @@ pub(crate) async fn view(
     Path(id): Path<String>,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Request)?;
     let here = format!("/office/requests/{}", enc(&id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    staff.recent(&state, &here)?;
     let t = staff.t();
     let notice = if q.sent.is_some() {
         Some(t.s("req.sent"))
@@ -316,14 +304,11 @@ pub(crate) async fn reply(
     Path(id): Path<String>,
     Form(form): Form<ReplyForm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Request)?;
     staff.check_csrf(&form.csrf)?;
     let here = format!("/office/requests/{}", enc(&id));
     // The answer shows the request again (on a refusal), so the same rule as opening it.
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
-    let lang = staff.lang();
+    staff.recent(&state, &here)?;
     let t = staff.t();
     let text = form.text.trim().to_string();
     if let Some(problem) = reply_problem(t, &text) {
@@ -334,8 +319,7 @@ pub(crate) async fn reply(
     state
         .store()
         .intake_reply(&id, &text, &actor, state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     Ok(Redirect::to(&format!("{here}?sent=1")).into_response())
 }
 
@@ -353,20 +337,18 @@ pub(crate) async fn keep(
     Path(id): Path<String>,
     Form(form): Form<KeepForm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Request)?;
     staff.check_csrf(&form.csrf)?;
-    let lang = staff.lang();
     let kept = match form.keep.as_str() {
         "1" => true,
         "0" => false,
-        _ => return Err(WebError::BadRequest(lang)),
+        _ => return Err(WebError::BadRequest),
     };
     let actor = staff.actor(&state).await?;
     state
         .store()
         .intake_set_kept(&id, kept, &actor, state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     Ok(Redirect::to(&format!("/office/requests/{}?saved=1", enc(&id))).into_response())
 }
 

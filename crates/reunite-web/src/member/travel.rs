@@ -4,11 +4,11 @@
 //! read. Starting a trip, the board and the alerts stay with the office.
 
 use crate::OfficeState;
-use crate::auth::MemberUser;
-use crate::error::{WebError, store_error};
-use crate::i18n::Tr;
-use crate::pages::{enc, format_utc, render, render_status};
-use crate::travel::{
+use crate::extract::MemberUser;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{enc, format_utc, render, render_status};
+use crate::office::travel::{
     TripForm, briefing_text, hash_pins, parse_lang, parse_trip, short, status_label, text_hash,
 };
 use askama::Template;
@@ -52,9 +52,8 @@ async fn her_case(state: &OfficeState, m: &MemberUser) -> Result<String, WebErro
     state
         .store()
         .member_case(&m.user.id)
-        .await
-        .map_err(|e| WebError::internal(m.lang(), e))?
-        .ok_or(WebError::Forbidden(m.lang()))
+        .await?
+        .ok_or(WebError::Forbidden)
 }
 
 async fn trips_page(
@@ -69,8 +68,7 @@ async fn trips_page(
     let trips = state
         .store()
         .trips_of_case(&case_id)
-        .await
-        .map_err(|e| store_error(m.lang(), e))?
+        .await?
         .into_iter()
         .map(|x| TripRow {
             short: short(&x.id),
@@ -102,7 +100,7 @@ pub(crate) async fn list(
     m: MemberUser,
 ) -> Result<Response, WebError> {
     let mut form = TripForm::defaults();
-    form.lang = crate::i18n::lang_code(m.lang()).into();
+    form.lang = crate::kernel::i18n::lang_code(m.lang()).into();
     Ok(render(&trips_page(&state, &m, form, None, None).await?))
 }
 
@@ -121,14 +119,13 @@ pub(crate) async fn create(
             return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    hash_pins(&state, lang, &mut trip, pin, duress).await?;
+    hash_pins(&state, &mut trip, pin, duress).await?;
     let (id, code) = state
         .store()
         .create_trip(&trip, &CaseActor::Member(m.user.id.clone()), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let mut fresh = TripForm::defaults();
-    fresh.lang = crate::i18n::lang_code(lang).into();
+    fresh.lang = crate::kernel::i18n::lang_code(lang).into();
     let page = trips_page(&state, &m, fresh, None, Some((id, code.to_string()))).await?;
     Ok(render(&page))
 }
@@ -155,8 +152,8 @@ async fn her_trip(
     let case_id = her_case(state, m).await?;
     match state.store().trip_meta(id).await {
         Ok(Some(t)) if t.case_id == case_id => Ok(t),
-        Ok(_) => Err(WebError::NotFound(m.lang())),
-        Err(e) => Err(store_error(m.lang(), e)),
+        Ok(_) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -167,9 +164,7 @@ pub(crate) async fn view(
 ) -> Result<Response, WebError> {
     let t = m.t();
     let trip = her_trip(&state, &m, &id).await?;
-    let briefing = briefing_text(&state, m.lang())
-        .await
-        .map_err(|e| store_error(m.lang(), e))?;
+    let briefing = briefing_text(&state, m.lang()).await?;
     Ok(render(&TripPage {
         t,
         title: t.f("member.trip_title", &[("id", &short(&id))]),
@@ -200,20 +195,17 @@ pub(crate) async fn confirm(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
     m.check_csrf(&form.csrf)?;
-    let lang = m.lang();
     her_trip(&state, &m, &id).await?;
-    let blang = parse_lang(&form.lang).ok_or(WebError::BadRequest(lang))?;
+    let blang = parse_lang(&form.lang).ok_or(WebError::BadRequest)?;
     if form.confirmed != "1" {
-        return Err(WebError::BadRequest(lang));
+        return Err(WebError::BadRequest);
     }
-    let text = briefing_text(&state, blang)
-        .await
-        .map_err(|e| store_error(lang, e))?;
+    let text = briefing_text(&state, blang).await?;
     match state
         .store()
         .confirm_trip_briefing(
             &id,
-            crate::i18n::lang_code(blang),
+            crate::kernel::i18n::lang_code(blang),
             &text_hash(&text),
             &CaseActor::Member(m.user.id.clone()),
             state.now(),
@@ -221,8 +213,8 @@ pub(crate) async fn confirm(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/member/trips/{}", enc(&id))).into_response()),
-        Err(StoreError::NotFound) => Err(WebError::NotFound(lang)),
-        Err(StoreError::Conflict(_)) => Err(WebError::BadRequest(lang)),
-        Err(e) => Err(store_error(lang, e)),
+        Err(StoreError::NotFound) => Err(WebError::NotFound),
+        Err(StoreError::Conflict(_)) => Err(WebError::BadRequest),
+        Err(e) => Err(WebError::from(e)),
     }
 }

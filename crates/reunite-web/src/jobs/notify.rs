@@ -2,7 +2,7 @@
 //! delivery of the outbox by SMTP or an SMS gateway webhook, and the watchdog.
 //!
 //! The texts are i18n messages (`travel.msg.*`) that carry no organisation name and no
-//! word of [`crate::intake_words`]: they may land on a phone the police inspect or pass a
+//! word of [`crate::kernel::words`]: they may land on a phone the police inspect or pass a
 //! carrier's keyword scan. Staff alerts name a trip only by a short reference.
 //!
 //! Both channels are deliberately small: plain SMTP to a relay the installation runs
@@ -11,8 +11,8 @@
 //! provider's credentials). TLS to the outside world is the relay's or sidecar's job; no
 //! TLS stack is linked into reunite for this.
 
-use crate::i18n::Tr;
-use crate::intake_words::find_sensitive;
+use crate::kernel::i18n::Tr;
+use crate::kernel::words::find_sensitive;
 use base64::Engine as _;
 use reunite_domain::travel::Stage;
 use reunite_domain::{Lang, Timestamp};
@@ -115,7 +115,7 @@ pub fn render_message(
     deadline: Timestamp,
 ) -> Message {
     let t = Tr::new(lang);
-    let due = crate::pages::format_utc(deadline);
+    let due = crate::kernel::render::format_utc(deadline);
     let r = trip_ref(trip_id);
     let args: [(&str, &str); 2] = [("ref", &r), ("due", &due)];
     match (target, stage) {
@@ -146,7 +146,7 @@ pub fn render_message(
 pub fn render_watchdog(lang: Lang, since: Option<Timestamp>) -> Message {
     let t = Tr::new(lang);
     let since = since
-        .map(crate::pages::format_utc)
+        .map(crate::kernel::render::format_utc)
         .unwrap_or_else(|| "-".into());
     Message {
         subject: t.s("travel.msg.watchdog_subject").into(),
@@ -436,7 +436,7 @@ mod tests {
     /// language, is free of the organisation's name and of every sensitive word.
     #[test]
     fn outgoing_texts_carry_no_sensitive_word() {
-        let keys: Vec<&str> = crate::i18n::keys(Lang::En)
+        let keys: Vec<&str> = crate::kernel::i18n::keys(Lang::En)
             .into_iter()
             .filter(|k| k.starts_with("travel.msg.") || k.starts_with("checkin."))
             .collect();

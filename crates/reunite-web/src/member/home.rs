@@ -5,10 +5,10 @@
 //! the [`MemberUser`] extractor admits members only, and every office page refuses them.
 
 use crate::OfficeState;
-use crate::auth::MemberUser;
-use crate::error::{WebError, store_error};
-use crate::i18n::Tr;
-use crate::pages::{format_utc, render, render_status};
+use crate::extract::MemberUser;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{format_utc, render, render_status};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,7 +20,7 @@ use reunite_store::{FROM_MEMBER, FROM_OFFICE, StoreError};
 use serde::Deserialize;
 
 /// Longest message she can write.
-const MAX_TEXT: usize = crate::intake_form::MAX_NOTE;
+const MAX_TEXT: usize = crate::public::intake::form::MAX_NOTE;
 
 pub(crate) fn routes() -> Router<OfficeState> {
     Router::new()
@@ -71,9 +71,8 @@ async fn her_case(state: &OfficeState, m: &MemberUser) -> Result<String, WebErro
     state
         .store()
         .member_case(&m.user.id)
-        .await
-        .map_err(|e| WebError::internal(m.lang(), e))?
-        .ok_or(WebError::Forbidden(m.lang()))
+        .await?
+        .ok_or(WebError::Forbidden)
 }
 
 async fn home_page(
@@ -84,15 +83,10 @@ async fn home_page(
     notice: Option<&'static str>,
 ) -> Result<HomePage, WebError> {
     let t = m.t();
-    let lang = m.lang();
     let store = state.store();
     let case_id = her_case(state, m).await?;
     let mut questions = Vec::new();
-    for s in store
-        .candidates_of_case(&case_id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-    {
+    for s in store.candidates_of_case(&case_id).await? {
         // She sees a question once she has been asked, never the matcher's guesses.
         let answer = match s.state {
             MatchState::Asked => "",
@@ -104,10 +98,7 @@ async fn home_page(
             MatchState::Withdrawn => t.s("member.withdrawn"),
             _ => continue,
         };
-        let c = store
-            .candidate(&s.id)
-            .await
-            .map_err(|e| WebError::internal(lang, e))?;
+        let c = store.candidate(&s.id).await?;
         // A match withdrawn before she was asked was never hers to see.
         let Some(excerpt) = c.excerpt.as_ref().map(|e| e.as_str().to_string()) else {
             continue;
@@ -122,8 +113,7 @@ async fn home_page(
     }
     let messages = store
         .member_messages(&case_id)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
+        .await?
         .into_iter()
         .map(|msg| {
             let from_office = msg.direction == FROM_OFFICE;
@@ -185,11 +175,10 @@ pub(crate) async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, WebError> {
     m.check_csrf(&form.csrf)?;
-    let lang = m.lang();
     let yes = match form.answer.as_str() {
         "yes" => true,
         "no" => false,
-        _ => return Err(WebError::BadRequest(lang)),
+        _ => return Err(WebError::BadRequest),
     };
     match state
         .store()
@@ -198,8 +187,8 @@ pub(crate) async fn answer(
     {
         Ok(_) => Ok(Redirect::to("/member?answered=1").into_response()),
         // Not hers, or no longer open: the same answer as an unknown id.
-        Err(StoreError::Refused(_)) | Err(StoreError::NotFound) => Err(WebError::NotFound(lang)),
-        Err(e) => Err(store_error(lang, e)),
+        Err(StoreError::Refused(_)) | Err(StoreError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -217,15 +206,14 @@ pub(crate) async fn withdraw(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     m.check_csrf(&form.csrf)?;
-    let lang = m.lang();
     match state
         .store()
         .member_withdraw(&id, &m.user.id, state.now())
         .await
     {
         Ok(_) => Ok(Redirect::to("/member?answered=1").into_response()),
-        Err(StoreError::Refused(_)) | Err(StoreError::NotFound) => Err(WebError::NotFound(lang)),
-        Err(e) => Err(store_error(lang, e)),
+        Err(StoreError::Refused(_)) | Err(StoreError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -244,7 +232,6 @@ pub(crate) async fn write(
 ) -> Result<Response, WebError> {
     m.check_csrf(&form.csrf)?;
     let t = m.t();
-    let lang = m.lang();
     let text = form.text.trim();
     let problem = if text.is_empty() {
         Some(t.s("req.err.empty").to_string())
@@ -258,15 +245,10 @@ pub(crate) async fn write(
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let case_id = her_case(&state, &m).await?;
-    let actor = state
-        .store()
-        .pseudonym("user", &m.user.id.0)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+    let actor = state.store().pseudonym("user", &m.user.id.0).await?;
     state
         .store()
         .add_member_message(&case_id, FROM_MEMBER, text, &actor, state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     Ok(Redirect::to("/member?sent=1").into_response())
 }

@@ -5,15 +5,16 @@
 //!
 //! Everything that opens a trip or the board needs a recent re-authentication and is
 //! audited by the store before anything is opened. The public check-in page is in
-//! [`crate::travel_checkin`]; outgoing messages and the scheduler in
-//! [`crate::travel_notify`].
+//! [`crate::public::checkin`]; outgoing messages and the scheduler in
+//! [`crate::jobs::notify`].
 
 use crate::OfficeState;
-use crate::auth::Staff;
-use crate::error::{WebError, store_error};
-use crate::i18n::Tr;
-use crate::pages::{Nav, enc, format_utc, render, render_status};
-use crate::travel_notify::parse_address;
+use crate::extract::Staff;
+use crate::jobs::notify::parse_address;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{Nav, enc, format_utc, render, render_status};
+use crate::policy::{self, Act, Subject};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -28,7 +29,6 @@ use reunite_store::{
 use serde::Deserialize;
 
 /// Who works with trips.
-const ROLES: &[Role] = &[Role::Caseworker, Role::Admin];
 /// Longest free-text field.
 const MAX_TEXT: usize = 4000;
 
@@ -53,9 +53,9 @@ pub(crate) fn routes() -> Router<OfficeState> {
 /// The shipped briefing in a language.
 pub fn shipped_briefing(lang: Lang) -> &'static str {
     match lang {
-        Lang::Ko => include_str!("../briefing/ko.txt"),
-        Lang::Zh => include_str!("../briefing/zh.txt"),
-        Lang::En => include_str!("../briefing/en.txt"),
+        Lang::Ko => include_str!("../../../briefing/ko.txt"),
+        Lang::Zh => include_str!("../../../briefing/zh.txt"),
+        Lang::En => include_str!("../../../briefing/en.txt"),
     }
 }
 
@@ -70,7 +70,7 @@ pub(crate) fn parse_lang(s: &str) -> Option<Lang> {
 
 /// The briefing in force for a language: the admins' text or the shipped one.
 pub(crate) async fn briefing_text(state: &OfficeState, lang: Lang) -> Result<String, StoreError> {
-    let code = crate::i18n::lang_code(lang);
+    let code = crate::kernel::i18n::lang_code(lang);
     Ok(state
         .store()
         .travel_briefing(code)
@@ -129,10 +129,10 @@ fn schedule_text(t: Tr, s: &Schedule) -> String {
     )
 }
 
-fn state_error(lang: Lang, e: StoreError) -> WebError {
+fn state_error(e: StoreError) -> WebError {
     match e {
-        StoreError::Conflict(_) => WebError::BadRequest(lang),
-        other => store_error(lang, other),
+        StoreError::Conflict(_) => WebError::BadRequest,
+        other => WebError::from(other),
     }
 }
 
@@ -169,16 +169,13 @@ pub(crate) async fn board(
     State(state): State<OfficeState>,
     staff: Staff,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
-    if let Err(r) = staff.require_recent_auth(&state, "/office/travel") {
-        return Ok(r);
-    }
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    staff.recent(&state, "/office/travel")?;
     let t = staff.t();
     let rows = state
         .store()
         .travel_board(&actor(&staff), state.now())
-        .await
-        .map_err(|e| store_error(staff.lang(), e))?;
+        .await?;
     let any_active = rows.iter().any(|r| r.meta.status == TripStatus::Active);
     let rows: Vec<BoardView> = rows
         .into_iter()
@@ -204,13 +201,9 @@ pub(crate) async fn board(
         })
         .collect();
     let now = state.now();
-    let heartbeat = state
-        .store()
-        .travel_heartbeat()
-        .await
-        .map_err(|e| store_error(staff.lang(), e))?;
+    let heartbeat = state.store().travel_heartbeat().await?;
     let scheduler_stale = any_active
-        && heartbeat.is_none_or(|h| now.millis_since(h) >= crate::travel_notify::WATCHDOG_STALE_MS);
+        && heartbeat.is_none_or(|h| now.millis_since(h) >= crate::jobs::notify::WATCHDOG_STALE_MS);
     Ok(render(&BoardPage {
         scheduler: heartbeat.map(|h| t.f("travel.scheduler", &[("at", &format_utc(h))])),
         scheduler_stale,
@@ -291,7 +284,6 @@ fn valid_date(s: &str) -> bool {
 /// Hashes a trip's PIN and duress PIN (Argon2id, off the async threads) into `trip`.
 pub(crate) async fn hash_pins(
     state: &OfficeState,
-    lang: Lang,
     trip: &mut NewTrip,
     pin: String,
     duress: String,
@@ -302,9 +294,7 @@ pub(crate) async fn hash_pins(
         let d = reunite_crypto::hash_password(&policy, &duress)?;
         Ok::<_, reunite_crypto::CryptoError>((p, d))
     })
-    .await
-    .map_err(|e| WebError::internal(lang, e))?
-    .map_err(|e| WebError::internal(lang, e))?;
+    .await??;
     (trip.pin_phc, trip.duress_phc) = hashed;
     Ok(())
 }
@@ -370,7 +360,7 @@ pub(crate) fn parse_trip(
             ends_on: ends.into(),
             purpose: f.purpose.trim().into(),
             lang: parse_lang(&f.lang)
-                .map(crate::i18n::lang_code)
+                .map(crate::kernel::i18n::lang_code)
                 .unwrap_or("ko")
                 .into(),
             reminder_to,
@@ -419,16 +409,14 @@ async fn case_trips_page(
     created: Option<(String, String)>,
 ) -> Result<CaseTripsPage, WebError> {
     let t = staff.t();
-    let lang = staff.lang();
     // Registering and listing follow the case's rule (its caseworker or an admin); a
     // trip's page and its alerts are open to every caseworker, since the one on call
     // must act on an alert whoever the case belongs to.
-    crate::cases::may_open(state, staff, case_id).await?;
+    policy::case(state, staff, case_id).await?;
     let trips = state
         .store()
         .trips_of_case(case_id)
-        .await
-        .map_err(|e| store_error(lang, e))?
+        .await?
         .into_iter()
         .map(|m: TripMeta| TripRow {
             short: short(&m.id),
@@ -462,7 +450,7 @@ pub(crate) async fn case_trips(
     staff: Staff,
     Path(case_id): Path<String>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Trip)?;
     let page = case_trips_page(&state, &staff, &case_id, TripForm::defaults(), None, None).await?;
     Ok(render(&page))
 }
@@ -473,10 +461,9 @@ pub(crate) async fn create(
     Path(case_id): Path<String>,
     Form(form): Form<TripForm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.check_csrf(&form.csrf)?;
-    let lang = staff.lang();
-    crate::cases::may_open(&state, &staff, &case_id).await?;
+    policy::case(&state, &staff, &case_id).await?;
     let (mut trip, pin, duress) = match parse_trip(&case_id, &form) {
         Ok(x) => x,
         Err(key) => {
@@ -484,12 +471,11 @@ pub(crate) async fn create(
             return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    hash_pins(&state, lang, &mut trip, pin, duress).await?;
+    hash_pins(&state, &mut trip, pin, duress).await?;
     let (id, code) = state
         .store()
         .create_trip(&trip, &actor(&staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let page = case_trips_page(
         &state,
         &staff,
@@ -572,19 +558,15 @@ async fn trip_page(
     error: Option<&'static str>,
 ) -> Result<TripPage, WebError> {
     let t = staff.t();
-    let lang = staff.lang();
     let d = state
         .store()
         .read_trip(id, &actor(staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .await?;
     let m = &d.meta;
     let blang = briefing_lang
         .or_else(|| parse_lang(&d.plan.lang))
         .unwrap_or(Lang::Ko);
-    let briefing = briefing_text(state, blang)
-        .await
-        .map_err(|e| store_error(lang, e))?;
+    let briefing = briefing_text(state, blang).await?;
     let checkins = d
         .checkins
         .iter()
@@ -645,7 +627,7 @@ async fn trip_page(
                 &[("at", &format_utc(*at)), ("lang", l)],
             )
         }),
-        briefing_lang: crate::i18n::lang_code(blang).to_string(),
+        briefing_lang: crate::kernel::i18n::lang_code(blang).to_string(),
         briefing,
         plan: d.plan.clone(),
         places: d.places.clone(),
@@ -661,11 +643,9 @@ pub(crate) async fn view(
     Path(id): Path<String>,
     Query(q): Query<TripQuery>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Trip)?;
     let here = format!("/office/travel/trips/{}", enc(&id));
-    if let Err(r) = staff.require_recent_auth(&state, &here) {
-        return Ok(r);
-    }
+    staff.recent(&state, &here)?;
     let blang = q.lang.as_deref().and_then(parse_lang);
     let page = trip_page(&state, &staff, &id, blang, None).await?;
     Ok(render(&page))
@@ -687,28 +667,25 @@ pub(crate) async fn confirm_briefing(
     Path(id): Path<String>,
     Form(form): Form<BriefingConfirm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.check_csrf(&form.csrf)?;
-    let lang = staff.lang();
-    let blang = parse_lang(&form.lang).ok_or(WebError::BadRequest(lang))?;
+    let blang = parse_lang(&form.lang).ok_or(WebError::BadRequest)?;
     if form.confirmed != "1" {
         let page = trip_page(&state, &staff, &id, Some(blang), Some("travel.err.state")).await?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    let text = briefing_text(&state, blang)
-        .await
-        .map_err(|e| store_error(lang, e))?;
+    let text = briefing_text(&state, blang).await?;
     state
         .store()
         .confirm_trip_briefing(
             &id,
-            crate::i18n::lang_code(blang),
+            crate::kernel::i18n::lang_code(blang),
             &text_hash(&text),
             &actor(&staff),
             state.now(),
         )
         .await
-        .map_err(|e| state_error(lang, e))?;
+        .map_err(state_error)?;
     Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&id))).into_response())
 }
 
@@ -718,9 +695,8 @@ pub(crate) async fn activate(
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.check_csrf(&form.csrf)?;
-    let lang = staff.lang();
     match state
         .store()
         .activate_trip(&id, &actor(&staff), state.now())
@@ -731,7 +707,7 @@ pub(crate) async fn activate(
             let page = trip_page(&state, &staff, &id, None, Some("travel.err.state")).await?;
             Ok(render_status(StatusCode::CONFLICT, &page))
         }
-        Err(e) => Err(store_error(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -741,13 +717,13 @@ pub(crate) async fn end(
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.check_csrf(&form.csrf)?;
     state
         .store()
         .end_trip(&id, &actor(&staff), state.now())
         .await
-        .map_err(|e| state_error(staff.lang(), e))?;
+        .map_err(state_error)?;
     Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&id))).into_response())
 }
 
@@ -771,18 +747,17 @@ pub(crate) async fn acknowledge(
     Path(alert_id): Path<String>,
     Form(form): Form<AckForm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(ROLES)?;
+    policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.check_csrf(&form.csrf)?;
-    let lang = staff.lang();
     let note = form.note.trim();
     if note.is_empty() || note.chars().count() > MAX_TEXT {
-        return Err(WebError::BadRequest(lang));
+        return Err(WebError::BadRequest);
     }
     let trip = state
         .store()
         .acknowledge_trip_alert(&alert_id, note, &actor(&staff), state.now())
         .await
-        .map_err(|e| state_error(lang, e))?;
+        .map_err(state_error)?;
     Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&trip))).into_response())
 }
 
@@ -825,11 +800,9 @@ pub(crate) async fn briefing_form(
         (Lang::En, "English"),
     ] {
         texts.push(BriefingText {
-            lang: crate::i18n::lang_code(l),
+            lang: crate::kernel::i18n::lang_code(l),
             name,
-            text: briefing_text(&state, l)
-                .await
-                .map_err(|e| store_error(staff.lang(), e))?,
+            text: briefing_text(&state, l).await?,
         });
     }
     Ok(render(&BriefingPage {
@@ -858,10 +831,9 @@ pub(crate) async fn briefing_save(
 ) -> Result<Response, WebError> {
     staff.require_role(&[Role::Admin])?;
     staff.check_csrf(&form.csrf)?;
-    let lang = staff.lang();
-    let l = parse_lang(&form.lang).ok_or(WebError::BadRequest(lang))?;
+    let l = parse_lang(&form.lang).ok_or(WebError::BadRequest)?;
     if form.text.chars().count() > 20 * MAX_TEXT {
-        return Err(WebError::BadRequest(lang));
+        return Err(WebError::BadRequest);
     }
     // Saving the shipped text unchanged keeps following future shipped versions.
     let text = if form.text.trim() == shipped_briefing(l).trim() {
@@ -871,9 +843,13 @@ pub(crate) async fn briefing_save(
     };
     state
         .store()
-        .set_travel_briefing(crate::i18n::lang_code(l), text, &actor(&staff), state.now())
-        .await
-        .map_err(|e| store_error(lang, e))?;
+        .set_travel_briefing(
+            crate::kernel::i18n::lang_code(l),
+            text,
+            &actor(&staff),
+            state.now(),
+        )
+        .await?;
     Ok(Redirect::to("/office/travel/briefing?saved=1").into_response())
 }
 

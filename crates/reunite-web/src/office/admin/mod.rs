@@ -2,10 +2,10 @@
 //! re-authentication; every view and change is itself audited.
 
 use crate::OfficeState;
-use crate::auth::Staff;
-use crate::error::WebError;
-use crate::i18n::Tr;
-use crate::pages::{
+use crate::extract::Staff;
+use crate::kernel::error::WebError;
+use crate::kernel::i18n::Tr;
+use crate::kernel::render::{
     AuditPageView, AuditRow, UserCreatedPage, UserRow, UsersPage, format_utc, render, render_status,
 };
 use axum::Form;
@@ -30,16 +30,11 @@ async fn users_page(
     form_username: String,
 ) -> Result<Response, WebError> {
     let t = staff.t();
-    let lang = staff.lang();
     // Staff names are personal data: listing them is a sensitive read.
     staff
         .audit(state, Action::SensitiveRead, "users", "list")
         .await?;
-    let list = state
-        .store()
-        .list_users()
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+    let list = state.store().list_users().await?;
     let users = list
         .into_iter()
         .map(|u| UserRow {
@@ -77,9 +72,7 @@ pub(crate) async fn users(
     staff: Staff,
 ) -> Result<Response, WebError> {
     staff.require_role(&[Role::Admin])?;
-    if let Err(r) = staff.require_recent_auth(&state, "/office/users") {
-        return Ok(r);
-    }
+    staff.recent(&state, "/office/users")?;
     users_page(&state, &staff, None, String::new()).await
 }
 
@@ -100,9 +93,7 @@ pub(crate) async fn create_user(
 ) -> Result<Response, WebError> {
     staff.require_role(&[Role::Admin])?;
     staff.check_csrf(&form.csrf)?;
-    if let Err(r) = staff.require_recent_auth(&state, "/office/users") {
-        return Ok(r);
-    }
+    staff.recent(&state, "/office/users")?;
     let t = staff.t();
     let lang = staff.lang();
     let username = match Username::parse(&form.username) {
@@ -126,10 +117,8 @@ pub(crate) async fn create_user(
     let password = reunite_crypto::random_password();
     let policy = state.cfg().password_policy;
     let pw = password.to_string();
-    let phc = tokio::task::spawn_blocking(move || reunite_crypto::hash_password(&policy, &pw))
-        .await
-        .map_err(|e| WebError::internal(lang, e))?
-        .map_err(|e| WebError::internal(lang, e))?;
+    let phc =
+        tokio::task::spawn_blocking(move || reunite_crypto::hash_password(&policy, &pw)).await??;
     let actor = staff.actor(&state).await?;
     let created = state
         .store()
@@ -156,7 +145,7 @@ pub(crate) async fn create_user(
             )
             .await;
         }
-        Err(e) => return Err(WebError::internal(lang, e)),
+        Err(e) => return Err(WebError::internal(e)),
     }
     Ok(render(&UserCreatedPage {
         t,
@@ -185,11 +174,8 @@ pub(crate) async fn update_user(
 ) -> Result<Response, WebError> {
     staff.require_role(&[Role::Admin])?;
     staff.check_csrf(&form.csrf)?;
-    if let Err(r) = staff.require_recent_auth(&state, "/office/users") {
-        return Ok(r);
-    }
+    staff.recent(&state, "/office/users")?;
     let t = staff.t();
-    let lang = staff.lang();
     // Member accounts are made for a case by its caseworker; no staff account becomes one
     // and no member account becomes staff here.
     let Some(role) = form
@@ -214,7 +200,7 @@ pub(crate) async fn update_user(
     let role = match state.store().user_by_id(&target).await {
         Ok(Some(u)) if u.role == Role::Member => Role::Member,
         Ok(_) => role,
-        Err(e) => return Err(WebError::internal(lang, e)),
+        Err(e) => return Err(WebError::internal(e)),
     };
     let actor = staff.actor(&state).await?;
     match state
@@ -223,8 +209,8 @@ pub(crate) async fn update_user(
         .await
     {
         Ok(()) => Ok(Redirect::to("/office/users").into_response()),
-        Err(StoreError::NotFound) => Err(WebError::NotFound(lang)),
-        Err(e) => Err(WebError::internal(lang, e)),
+        Err(StoreError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::internal(e)),
     }
 }
 
@@ -241,18 +227,14 @@ pub(crate) async fn audit(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
     staff.require_role(&[Role::Admin])?;
-    if let Err(r) = staff.require_recent_auth(&state, "/office/audit") {
-        return Ok(r);
-    }
+    staff.recent(&state, "/office/audit")?;
     let t = staff.t();
-    let lang = staff.lang();
     let page = q.page.unwrap_or(0).max(0);
     staff.audit(&state, Action::AuditRead, "", "").await?;
     let p = state
         .store()
         .audit_page(page * AUDIT_PAGE, AUDIT_PAGE)
-        .await
-        .map_err(|e| WebError::internal(lang, e))?;
+        .await?;
     let rows = p
         .events
         .into_iter()

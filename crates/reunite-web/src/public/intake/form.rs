@@ -2,7 +2,7 @@
 //! a [`TracingRequest`], and validation with messages in the seeker's language. Whatever
 //! was typed is kept and shown again when something needs fixing.
 
-use crate::i18n::Tr;
+use crate::kernel::i18n::Tr;
 use reunite_domain::{
     Cause, Name, PartialDate, Person, Place, Relation, Separation, Sex, TracingRequest,
 };

@@ -1,6 +1,6 @@
 //! Page templates (askama, compiled in) and the small static assets.
 
-use crate::i18n::Tr;
+use crate::kernel::i18n::Tr;
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -179,7 +179,7 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 pub(crate) async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../static/style.css"),
+        include_str!("../../static/style.css"),
     )
         .into_response()
 }
@@ -187,12 +187,10 @@ pub(crate) async fn stylesheet() -> Response {
 pub(crate) async fn favicon() -> Response {
     (
         [(header::CONTENT_TYPE, "image/svg+xml")],
-        include_str!("../static/favicon.svg"),
+        include_str!("../../static/favicon.svg"),
     )
         .into_response()
 }
-
-pub(crate) use crate::auth::home;
 
 #[cfg(test)]
 mod tests {

@@ -17,18 +17,19 @@ use std::sync::LazyLock;
 /// fails `every_locale_file_is_compiled_in`.
 macro_rules! locale_files {
     ($($feature:literal),* $(,)?) => {
+        #[cfg(test)]
         const FEATURES: &[&str] = &[$($feature),*];
         const SOURCES: [(Lang, &[&str]); 3] = [
-            (Lang::En, &[$(include_str!(concat!("../locales/en/", $feature, ".txt"))),*]),
-            (Lang::Ko, &[$(include_str!(concat!("../locales/ko/", $feature, ".txt"))),*]),
-            (Lang::Zh, &[$(include_str!(concat!("../locales/zh/", $feature, ".txt"))),*]),
+            (Lang::En, &[$(include_str!(concat!("../../locales/en/", $feature, ".txt"))),*]),
+            (Lang::Ko, &[$(include_str!(concat!("../../locales/ko/", $feature, ".txt"))),*]),
+            (Lang::Zh, &[$(include_str!(concat!("../../locales/zh/", $feature, ".txt"))),*]),
         ];
     };
 }
 
 locale_files!(
-    "common", "auth", "admin", "cases", "requests", "review", "member", "dna", "travel",
-    "checkin", "public",
+    "common", "auth", "admin", "cases", "requests", "review", "member", "dna", "travel", "checkin",
+    "public",
 );
 
 type Catalog = HashMap<&'static str, &'static str>;
@@ -144,7 +145,10 @@ mod tests {
             let mut seen = BTreeSet::new();
             for (feature, src) in FEATURES.iter().zip(files) {
                 for (k, _) in entries(src) {
-                    assert!(seen.insert(k), "{lang:?}: {k} defined twice (again in {feature})");
+                    assert!(
+                        seen.insert(k),
+                        "{lang:?}: {k} defined twice (again in {feature})"
+                    );
                 }
             }
         }
@@ -210,7 +214,9 @@ mod tests {
         walk(&root.join("src"), &mut files);
         // Nested folders are searched too: a page moved into a feature folder stays checked.
         assert!(
-            files.iter().any(|f| f.components().count() > root.components().count() + 2),
+            files
+                .iter()
+                .any(|f| f.components().count() > root.components().count() + 2),
             "no file in a nested folder was found"
         );
         let mut used = Vec::new();

@@ -14,15 +14,18 @@
 //!   "no such code", "no reply yet" and every state behind a request give the same bytes;
 //!   each attempt costs two Argon2id derivations and is padded to a fixed minimum time.
 
-use crate::i18n::Tr;
-use crate::intake_form::{self, Input, SectionView};
-use crate::{RateLimiter, headers};
+pub(crate) mod form;
+
+use crate::kernel::headers;
+use crate::kernel::i18n::Tr;
+use crate::kernel::ratelimit::RateLimiter;
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use form::{Input, SectionView};
 use reunite_crypto::{TracingCode, seal};
 use reunite_domain::{Clock, Lang, Timestamp};
 use reunite_store::{IntakeKeys, IntakeStore, NewIntake, StoreError};
@@ -298,7 +301,7 @@ async fn landing(State(state): State<IntakeState>) -> Response {
 pub(crate) async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../static/public.css"),
+        include_str!("../../../static/public.css"),
     )
         .into_response()
 }
@@ -306,7 +309,7 @@ pub(crate) async fn stylesheet() -> Response {
 pub(crate) async fn script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../static/public.js"),
+        include_str!("../../../static/public.js"),
     )
         .into_response()
 }
@@ -324,7 +327,7 @@ async fn icon(State(state): State<IntakeState>) -> Response {
             .into_response(),
         None => (
             [(header::CONTENT_TYPE, "image/svg+xml")],
-            include_str!("../static/public_icon.svg"),
+            include_str!("../../../static/public_icon.svg"),
         )
             .into_response(),
     }
@@ -409,7 +412,7 @@ fn form_page(
     state: &IntakeState,
     lang: Lang,
     input: &Input,
-    problems: &intake_form::Problems,
+    problems: &form::Problems,
 ) -> Response {
     let t = Tr::new(lang);
     let form_error = problems
@@ -419,7 +422,7 @@ fn form_page(
         .unwrap_or("");
     let page = FormPage {
         c: chrome(state, lang),
-        sections: intake_form::sections(t, input, problems),
+        sections: form::sections(t, input, problems),
         form_error,
         has_errors: !problems.is_empty(),
     };
@@ -447,13 +450,13 @@ fn this_year(now: Timestamp) -> i64 {
 
 async fn submit(state: &IntakeState, lang: Lang, pairs: &[(String, String)]) -> Response {
     let input = Input::from_pairs(pairs);
-    let (request, note) = match intake_form::parse(&input, this_year(state.now())) {
+    let (request, note) = match form::parse(&input, this_year(state.now())) {
         Ok(x) => x,
         Err(problems) => return form_page(state, lang, &input, &problems),
     };
     let payload = Payload {
         v: 1,
-        lang: crate::i18n::lang_code(lang),
+        lang: crate::kernel::i18n::lang_code(lang),
         request: &request,
         note: &note,
     };
@@ -513,7 +516,7 @@ fn failure(state: &IntakeState, lang: Lang) -> Response {
 }
 
 fn date(t: Timestamp) -> String {
-    let s = crate::pages::format_utc(t);
+    let s = crate::kernel::render::format_utc(t);
     s[..10].to_string()
 }
 
@@ -536,7 +539,7 @@ async fn check_back(state: &IntakeState, lang: Lang, pairs: &[(String, String)])
     if answering {
         if answer.is_empty() {
             error = "pub.err.answer_empty";
-        } else if answer.chars().count() > intake_form::MAX_NOTE {
+        } else if answer.chars().count() > form::MAX_NOTE {
             error = "pub.err.too_long";
         }
     }

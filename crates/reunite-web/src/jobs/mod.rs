@@ -1,0 +1,4 @@
+//! Work that runs beside the web server: delivery of travel messages, the escalation run and
+//! its watchdog.
+
+pub mod notify;

@@ -1,0 +1,11 @@
+//! Cross-cutting machinery that every feature uses: errors and their pages, rendering,
+//! security headers, rate limits, messages in three languages, the sensitive-word list.
+
+pub(crate) mod error;
+pub(crate) mod headers;
+pub mod i18n;
+pub(crate) mod ratelimit;
+pub(crate) mod render;
+pub(crate) mod serve;
+pub(crate) mod state;
+pub mod words;

@@ -1,0 +1,133 @@
+//! What every office handler is given: the store, the clock and the settings.
+
+use crate::kernel::ratelimit::RateLimiter;
+use crate::public::checkin::CheckinConfig;
+use reunite_crypto::PasswordPolicy;
+use reunite_domain::Clock;
+use reunite_store::Store;
+use std::sync::Arc;
+
+/// Settings of the web tier.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The neutral title shown in the browser tab.
+    pub title: String,
+    /// Served over TLS (directly or behind a TLS proxy): adds HSTS.
+    pub tls: bool,
+    /// Password hashing cost. Production uses [`PasswordPolicy::PRODUCTION`]; only tests
+    /// lower it.
+    pub password_policy: PasswordPolicy,
+    /// Sessions end after this long without a request (seconds).
+    pub session_idle_secs: i64,
+    /// Sessions end this long after sign-in whatever happens (seconds).
+    pub session_absolute_secs: i64,
+    /// Sensitive work needs a re-authentication this recent (seconds).
+    pub reauth_secs: i64,
+    /// Sign-in attempts allowed in a burst per client.
+    pub login_burst: u32,
+    /// Milliseconds for one more sign-in attempt to become available.
+    pub login_refill_ms: i64,
+    /// Name shown in authenticator apps.
+    pub totp_issuer: String,
+    /// What the matcher proposes to the review queue.
+    pub matching: reunite_store::MatchSettings,
+    /// The travellers' check-in page (travel safety).
+    pub checkin: CheckinConfig,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            title: "Notes".into(),
+            tls: false,
+            password_policy: PasswordPolicy::PRODUCTION,
+            session_idle_secs: 15 * 60,
+            session_absolute_secs: 12 * 3600,
+            reauth_secs: 15 * 60,
+            login_burst: 10,
+            login_refill_ms: 6_000,
+            totp_issuer: "Notes".into(),
+            matching: reunite_store::MatchSettings::default(),
+            checkin: CheckinConfig::default(),
+        }
+    }
+}
+
+/// What office handlers share. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct OfficeState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    cfg: WebConfig,
+    login_limiter: RateLimiter,
+    checkin_limiter: RateLimiter,
+}
+
+impl OfficeState {
+    /// A state over a store.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: WebConfig) -> Self {
+        let login_limiter = RateLimiter::new(cfg.login_burst, cfg.login_refill_ms);
+        let checkin_limiter = RateLimiter::new(cfg.checkin.burst, cfg.checkin.refill_ms);
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                cfg,
+                login_limiter,
+                checkin_limiter,
+            }),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+    pub(crate) fn now(&self) -> reunite_domain::Timestamp {
+        self.inner.clock.now()
+    }
+    pub(crate) fn cfg(&self) -> &WebConfig {
+        &self.inner.cfg
+    }
+    /// Appends an audit event. When it cannot be written the caller must refuse what it was
+    /// about to do, and the error says so to the user (THREAT-MODEL 17).
+    pub(crate) async fn audit(
+        &self,
+        event: &reunite_domain::NewAuditEvent,
+        at: reunite_domain::Timestamp,
+    ) -> Result<(), crate::WebError> {
+        self.store()
+            .append_audit(event, at)
+            .await
+            .map_err(|_| crate::WebError::AuditFailed)
+    }
+    pub(crate) fn login_limiter(&self) -> &RateLimiter {
+        &self.inner.login_limiter
+    }
+    pub(crate) fn checkin_limiter(&self) -> &RateLimiter {
+        &self.inner.checkin_limiter
+    }
+
+    /// Matches a new or edited case (and whatever else changed) against the requests
+    /// already filed, in the background (the caseworker does not wait; the review queue
+    /// shows what it finds).
+    pub(crate) fn match_cases_soon(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let settings = state.cfg().matching;
+            match state
+                .store()
+                .match_changed_cases(settings, state.now())
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(proposed = n, "case matched"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "matching a case failed"),
+            }
+        });
+    }
+}
