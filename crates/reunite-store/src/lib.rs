@@ -11,45 +11,36 @@
 //! dialect ([`Backend::sql`]). Everything else is written once.
 #![forbid(unsafe_code)]
 
-mod audit;
-mod case_index;
 mod cases;
+mod db;
 mod dna;
-mod dump;
 pub mod intake;
-mod intake_office;
-mod keys;
 mod matching;
-mod migrate;
-mod mirror_sync;
-pub mod postgres;
-mod review;
-mod rotate;
-mod sessions;
-pub mod sqlite;
+mod platform;
 pub mod travel;
-mod users;
 
-pub use audit::{AuditPage, ChainBreak, VerifyReport};
-pub use case_index::{Assigned, CaseFilter, CasePage, CaseSummary};
+pub use db::{postgres, sqlite};
+
+pub use cases::index::{Assigned, CaseFilter, CasePage, CaseSummary};
 pub use cases::{CaseActor, CaseMeta, CaseVersion, ChangeKind, StoredCase, changed_fields};
 pub use dna::{CustodyNote, DnaDetails, DnaRead, DnaStatus, DnaTest, DnaTestMeta, TestedPerson};
-pub use dump::{DumpStats, NOT_DUMPED, dumped_tables};
+pub use intake::mirror_sync::SyncReport;
+pub use intake::office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, seal_reply};
 pub use intake::{IntakeKeys, IntakeStore, NewIntake, StoredMessage};
-pub use intake_office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, seal_reply};
-pub use keys::SystemKey;
-pub use matching::{MatchRun, MatchSettings, RequestPayload};
-pub use mirror_sync::SyncReport;
-pub use review::{
+pub use matching::review::{
     Candidate, CandidateSummary, FROM_MEMBER, FROM_OFFICE, MemberMessage, StepRecord,
 };
-pub use rotate::RotationReport;
-pub use sessions::{Session, SessionStage};
+pub use matching::{MatchRun, MatchSettings, RequestPayload};
+pub use platform::audit::{AuditPage, ChainBreak, VerifyReport};
+pub use platform::dump::{DumpStats, NOT_DUMPED, dumped_tables};
+pub use platform::keys::SystemKey;
+pub use platform::rotate::RotationReport;
+pub use platform::sessions::{Session, SessionStage};
+pub use platform::users::{NewUser, User, UserSummary};
 pub use travel::{
     AlertView, BoardRow, CheckinKind, CheckinTarget, CheckinView, Delivery, EscalationReport,
     NewTrip, OutboxItem, TripContact, TripDetail, TripMeta, TripPlaces, TripPlan, TripStatus,
 };
-pub use users::{NewUser, User, UserSummary};
 
 use reunite_crypto::{CryptoError, KeyRing};
 use sqlx::AnyPool;
@@ -148,7 +139,7 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    keys: Arc<keys::KeyCache>,
+    keys: Arc<platform::keys::KeyCache>,
     /// SQLite allows one writer; writers queue here instead of failing with SQLITE_BUSY.
     /// PostgreSQL needs no gate (the audit chain takes an advisory lock instead).
     write_gate: Arc<tokio::sync::Mutex<()>>,
@@ -193,11 +184,11 @@ impl Store {
                 postgres::connect(pool_opts, &opts.url, opts.pg_schema.as_deref()).await?
             }
         };
-        migrate::run(&pool, backend).await?;
+        db::migrate::run(&pool, backend).await?;
         let store = Store {
             pool,
             backend,
-            keys: Arc::new(keys::KeyCache::new(ring)),
+            keys: Arc::new(platform::keys::KeyCache::new(ring)),
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
             case_index: Arc::default(),
             match_index: Arc::default(),
@@ -263,7 +254,7 @@ impl Store {
 
     /// Whether the database has been initialised (system keys exist).
     pub async fn is_initialized(&self) -> Result<bool, StoreError> {
-        keys::system_keys_exist(self).await
+        platform::keys::system_keys_exist(self).await
     }
 }
 

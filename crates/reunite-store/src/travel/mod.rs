@@ -19,7 +19,7 @@
 //! process raises nothing twice and loses nothing.
 
 use crate::cases::CaseActor;
-use crate::keys::SystemKey;
+use crate::platform::keys::SystemKey;
 use crate::{Store, StoreError};
 use reunite_crypto::{FieldContext, Zeroizing};
 use reunite_domain::travel::{Schedule, Stage};

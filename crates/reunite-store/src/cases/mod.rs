@@ -5,8 +5,10 @@
 //! audit event first, in its own committed transaction, and return nothing if that fails.
 //! Changes commit together with their audit event.
 
-use crate::case_index::{self, CaseFilter, CaseIndex, CasePage, Entry};
+pub(crate) mod index;
+
 use crate::{Store, StoreError};
+use index::{CaseFilter, CaseIndex, CasePage, Entry};
 use reunite_crypto::{DataKey, FieldContext, KeyId};
 use reunite_domain::{Action, Case, CaseStatus, NewAuditEvent, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
@@ -225,7 +227,10 @@ fn raw_from_row(r: &sqlx::any::AnyRow) -> Result<RawCase, StoreError> {
 
 /// Opens a raw row with its data key (unwrapped here: bulk loads should not fill the key
 /// cache with a key per case).
-fn open_raw(keys: &crate::keys::KeyCache, raw: &RawCase) -> Result<StoredCase, StoreError> {
+fn open_raw(
+    keys: &crate::platform::keys::KeyCache,
+    raw: &RawCase,
+) -> Result<StoredCase, StoreError> {
     let mk_id: KeyId = raw
         .master_key_id
         .parse()
@@ -887,13 +892,13 @@ impl Store {
 }
 
 fn prepare_all(
-    keys: &crate::keys::KeyCache,
+    keys: &crate::platform::keys::KeyCache,
     raws: Vec<RawCase>,
-) -> Result<Vec<case_index::Prepared>, StoreError> {
+) -> Result<Vec<index::Prepared>, StoreError> {
     raws.iter()
         .map(|raw| {
             let s = open_raw(keys, raw)?;
-            Ok(case_index::prepare(Entry::from_case(
+            Ok(index::prepare(Entry::from_case(
                 &s.case,
                 s.status,
                 s.assigned_to,

@@ -1,0 +1,5 @@
+//! The database: connecting to each backend and the migrations.
+
+pub(crate) mod migrate;
+pub mod postgres;
+pub mod sqlite;
