@@ -17,6 +17,7 @@ mod dna;
 pub mod intake;
 mod matching;
 mod platform;
+mod seal;
 pub mod travel;
 
 pub use db::{postgres, sqlite};

@@ -7,9 +7,10 @@
 
 pub(crate) mod index;
 
-use crate::{Store, StoreError};
+use crate::db::tx::one_row_or_rollback;
+use crate::{Store, StoreError, seal};
 use index::{CaseFilter, CaseIndex, CasePage, Entry};
-use reunite_crypto::{DataKey, FieldContext, KeyId};
+use reunite_crypto::{DataKey, KeyId};
 use reunite_domain::{Action, Case, CaseStatus, NewAuditEvent, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -112,14 +113,6 @@ struct Change {
     fields: Vec<String>,
     #[serde(default)]
     previous: Option<Case>,
-}
-
-fn ctx<'a>(table: &'a str, column: &'a str, row: &'a str) -> FieldContext<'a> {
-    FieldContext {
-        table,
-        column,
-        row_id: row,
-    }
 }
 
 fn version_row(id: &str, version: i64) -> String {
@@ -240,8 +233,11 @@ fn open_raw(
         .get(&mk_id)
         .ok_or_else(|| StoreError::MissingKey(mk_id.to_string()))?;
     let key = reunite_crypto::unwrap_key(mk, &raw.key_id, &raw.purpose, &raw.wrapped)?;
-    let plain =
-        reunite_crypto::open_field(&key, &ctx(TABLE, "record_enc", &raw.id), &raw.record_enc)?;
+    let plain = reunite_crypto::open_field(
+        &key,
+        &seal::field(TABLE, "record_enc", &raw.id),
+        &raw.record_enc,
+    )?;
     let case: Case =
         serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("case record"))?;
     if case.id != raw.id {
@@ -258,7 +254,8 @@ fn open_raw(
 }
 
 impl Store {
-    async fn case_audit_actor(&self, actor: &CaseActor) -> Result<String, StoreError> {
+    /// The actor as the audit chain names it: staff and members by pseudonym.
+    pub(crate) async fn audit_actor(&self, actor: &CaseActor) -> Result<String, StoreError> {
         match actor {
             CaseActor::Staff(u) => self.pseudonym("user", &u.0).await,
             CaseActor::Cli => Ok("cli".into()),
@@ -294,8 +291,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (key_id, key) = self.new_data_key(tx, "cases", now).await?;
         let record = serde_json::to_vec(case).map_err(|_| StoreError::Corrupt("case record"))?;
-        let enc =
-            reunite_crypto::seal_field(&key, &key_id, &ctx(TABLE, "record_enc", &case.id), &record);
+        let enc = reunite_crypto::seal_field(
+            &key,
+            &key_id,
+            &seal::field(TABLE, "record_enc", &case.id),
+            &record,
+        );
         let q = self.backend.sql(
             "INSERT INTO cases (id, key_id, record_enc, status, assigned_to, version, change_seq, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7)",
@@ -341,8 +342,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let body = serde_json::to_vec(change).map_err(|_| StoreError::Corrupt("case change"))?;
         let row = version_row(id, version);
-        let enc =
-            reunite_crypto::seal_field(key, key_id, &ctx(VERSIONS, "change_enc", &row), &body);
+        let enc = reunite_crypto::seal_field(
+            key,
+            key_id,
+            &seal::field(VERSIONS, "change_enc", &row),
+            &body,
+        );
         let q = self.backend.sql(
             "INSERT INTO case_versions (case_id, version, at, actor, change_enc) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -368,7 +373,7 @@ impl Store {
         actor: &CaseActor,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let audit_actor = self.case_audit_actor(actor).await?;
+        let audit_actor = self.audit_actor(actor).await?;
         let subject = self.pseudonym("case", &case.id).await?;
         let (_g, mut tx) = self.begin_write().await?;
         let exists: i64 =
@@ -415,7 +420,7 @@ impl Store {
         now: Timestamp,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64, StoreError> {
-        let audit_actor = self.case_audit_actor(actor).await?;
+        let audit_actor = self.audit_actor(actor).await?;
         let taken = self.case_ids().await?;
         if cases.iter().any(|c| taken.contains(&c.id)) {
             return Err(StoreError::Conflict("case id taken"));
@@ -515,7 +520,7 @@ impl Store {
         if self.case_meta(id).await?.is_none() {
             return Err(StoreError::NotFound);
         }
-        let audit_actor = self.case_audit_actor(actor).await?;
+        let audit_actor = self.audit_actor(actor).await?;
         let subject = self.pseudonym("case", id).await?;
         self.append_audit(
             &NewAuditEvent {
@@ -541,7 +546,7 @@ impl Store {
         actor: &CaseActor,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let audit_actor = self.case_audit_actor(actor).await?;
+        let audit_actor = self.audit_actor(actor).await?;
         let subject = self.pseudonym("case", &case.id).await?;
         let (_g, mut tx) = self.begin_write().await?;
         let q = self.backend.sql(&format!("{SELECT_CASE} WHERE c.id = $1"));
@@ -579,7 +584,7 @@ impl Store {
         let enc = reunite_crypto::seal_field(
             &key,
             &raw.key_id,
-            &ctx(TABLE, "record_enc", &case.id),
+            &seal::field(TABLE, "record_enc", &case.id),
             &record,
         );
         let version = raw.version + 1;
@@ -597,12 +602,9 @@ impl Store {
             .bind(raw.version)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() != 1 {
-            // Roll back now: a dropped transaction is rolled back later, and until then
-            // it holds SQLite's write lock against the next writer.
-            tx.rollback().await?;
+        let Some(mut tx) = one_row_or_rollback(tx, done.rows_affected()).await? else {
             return Err(StoreError::Conflict("case changed since it was opened"));
-        }
+        };
         self.insert_version_in(
             &mut tx,
             &case.id,
@@ -630,7 +632,7 @@ impl Store {
         actor: &CaseActor,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let audit_actor = self.case_audit_actor(actor).await?;
+        let audit_actor = self.audit_actor(actor).await?;
         let subject = self.pseudonym("case", id).await?;
         let (_g, mut tx) = self.begin_write().await?;
         let q = self
@@ -711,7 +713,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let audit_actor = self.case_audit_actor(actor).await?;
+        let audit_actor = self.audit_actor(actor).await?;
         let subject = self.pseudonym("case", id).await?;
         self.append_audit(
             &NewAuditEvent {
@@ -733,8 +735,11 @@ impl Store {
         rows.into_iter()
             .map(|(version, at, actor, enc)| {
                 let row = version_row(id, version);
-                let plain =
-                    reunite_crypto::open_field(&key, &ctx(VERSIONS, "change_enc", &row), &enc)?;
+                let plain = reunite_crypto::open_field(
+                    &key,
+                    &seal::field(VERSIONS, "change_enc", &row),
+                    &enc,
+                )?;
                 let ch: Change = serde_json::from_slice(&plain)
                     .map_err(|_| StoreError::Corrupt("case change"))?;
                 Ok(CaseVersion {
@@ -758,7 +763,7 @@ impl Store {
         sink: &mut (dyn FnMut(StoredCase) -> Result<(), StoreError> + Send),
     ) -> Result<u64, StoreError> {
         let total = self.count_cases().await?;
-        let audit_actor = self.case_audit_actor(actor).await?;
+        let audit_actor = self.audit_actor(actor).await?;
         self.append_audit(
             &NewAuditEvent {
                 actor: audit_actor,
@@ -874,7 +879,7 @@ impl Store {
         actor: &CaseActor,
         now: Timestamp,
     ) -> Result<CasePage, StoreError> {
-        let audit_actor = self.case_audit_actor(actor).await?;
+        let audit_actor = self.audit_actor(actor).await?;
         self.append_audit(
             &NewAuditEvent {
                 actor: audit_actor,

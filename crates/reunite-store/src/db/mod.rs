@@ -3,3 +3,4 @@
 pub(crate) mod migrate;
 pub mod postgres;
 pub mod sqlite;
+pub(crate) mod tx;

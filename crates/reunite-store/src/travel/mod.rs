@@ -19,9 +19,11 @@
 //! process raises nothing twice and loses nothing.
 
 use crate::cases::CaseActor;
+use crate::db::tx::one_row_or_rollback;
 use crate::platform::keys::SystemKey;
-use crate::{Store, StoreError};
-use reunite_crypto::{FieldContext, Zeroizing};
+use crate::{Store, StoreError, seal};
+use reunite_crypto::Zeroizing;
+pub use reunite_domain::travel::TripStatus;
 use reunite_domain::travel::{Schedule, Stage};
 use reunite_domain::{Action, NewAuditEvent, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -33,39 +35,6 @@ pub const TRIP_CODE_DIGITS: usize = 8;
 pub const HEARTBEAT_SETTING: &str = "travel.scheduler_at";
 /// The setting that records when the watchdog last alerted.
 pub const WATCHDOG_SETTING: &str = "travel.watchdog_at";
-
-/// Where a trip stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TripStatus {
-    /// Registered; not yet active (the briefing must be confirmed first).
-    Planned,
-    /// Under way: check-ins are expected and missed ones escalate.
-    Active,
-    /// She is back ("I am back", or the office ended it).
-    Returned,
-}
-
-impl TripStatus {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TripStatus::Planned => "planned",
-            TripStatus::Active => "active",
-            TripStatus::Returned => "returned",
-        }
-    }
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            TripStatus::Planned,
-            TripStatus::Active,
-            TripStatus::Returned,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-}
 
 /// A contact in South Korea to inform when she does not check in.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -383,15 +352,6 @@ fn targets(stage: Stage) -> Vec<&'static str> {
 }
 
 impl Store {
-    async fn travel_actor(&self, actor: &CaseActor) -> Result<String, StoreError> {
-        match actor {
-            CaseActor::Staff(u) => self.pseudonym("user", &u.0).await,
-            CaseActor::Cli => Ok("cli".into()),
-            CaseActor::Demo => Ok("demo".into()),
-            CaseActor::Member(u) => self.pseudonym("user", &u.0).await,
-        }
-    }
-
     async fn trip_event(
         &self,
         actor: &str,
@@ -433,7 +393,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let index = self.system_key(SystemKey::Index).await?;
-        let who = self.travel_actor(actor).await?;
+        let who = self.audit_actor(actor).await?;
         let plan = Zeroizing::new(
             serde_json::to_vec(&new.plan).map_err(|_| StoreError::Corrupt("trip plan"))?,
         );
@@ -462,13 +422,18 @@ impl Store {
             }
             self.append_audit_in(&mut tx, &event, now).await?;
             let (key_id, key) = self.new_data_key(&mut tx, "trips", now).await?;
-            let ctx = |c| FieldContext {
-                table: "trips",
-                column: c,
-                row_id: &id,
-            };
-            let plan_enc = reunite_crypto::seal_field(&key, &key_id, &ctx("plan_enc"), &plan);
-            let places_enc = reunite_crypto::seal_field(&key, &key_id, &ctx("places_enc"), &places);
+            let plan_enc = reunite_crypto::seal_field(
+                &key,
+                &key_id,
+                &seal::field("trips", "plan_enc", &id),
+                &plan,
+            );
+            let places_enc = reunite_crypto::seal_field(
+                &key,
+                &key_id,
+                &seal::field("trips", "places_enc", &id),
+                &places,
+            );
             let q = self.backend.sql(
                 "INSERT INTO trips (id, case_id, key_id, plan_enc, places_enc, code_lookup, \
                  pin_phc, duress_phc, schedule, status, briefing_lang, briefing_hash, \
@@ -523,7 +488,7 @@ impl Store {
         actor: &CaseActor,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let who = self.travel_actor(actor).await?;
+        let who = self.audit_actor(actor).await?;
         let event = self
             .trip_event(&who, Action::RecordChange, id, "trip_briefing_confirmed")
             .await?;
@@ -539,12 +504,9 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() != 1 {
-            // Roll back now: a dropped transaction is rolled back later, and until then
-            // it holds SQLite's write lock against the next writer.
-            tx.rollback().await?;
+        let Some(mut tx) = one_row_or_rollback(tx, done.rows_affected()).await? else {
             return Err(self.trip_missing_or(id, "the trip is not planned").await);
-        }
+        };
         self.append_audit_in(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(())
@@ -574,7 +536,7 @@ impl Store {
             .schedule
             .next_deadline(now)
             .map_err(|_| StoreError::Corrupt("trip schedule"))?;
-        let who = self.travel_actor(actor).await?;
+        let who = self.audit_actor(actor).await?;
         let event = self
             .trip_event(&who, Action::RecordChange, id, "trip_activated")
             .await?;
@@ -590,12 +552,9 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() != 1 {
-            // Roll back now: a dropped transaction is rolled back later, and until then
-            // it holds SQLite's write lock against the next writer.
-            tx.rollback().await?;
+        let Some(mut tx) = one_row_or_rollback(tx, done.rows_affected()).await? else {
             return Err(StoreError::Conflict("the trip is not planned"));
-        }
+        };
         self.append_audit_in(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(due)
@@ -609,7 +568,7 @@ impl Store {
         actor: &CaseActor,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let who = self.travel_actor(actor).await?;
+        let who = self.audit_actor(actor).await?;
         let event = self
             .trip_event(&who, Action::RecordChange, id, "trip_ended")
             .await?;
@@ -623,12 +582,9 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() != 1 {
-            // Roll back now: a dropped transaction is rolled back later, and until then
-            // it holds SQLite's write lock against the next writer.
-            tx.rollback().await?;
+        let Some(mut tx) = one_row_or_rollback(tx, done.rows_affected()).await? else {
             return Err(self.trip_missing_or(id, "the trip is not active").await);
-        }
+        };
         self.append_audit_in(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(())
@@ -708,11 +664,7 @@ impl Store {
             reunite_crypto::seal_field(
                 &key,
                 &key_id,
-                &FieldContext {
-                    table: "trip_checkins",
-                    column: "city_enc",
-                    row_id: &id,
-                },
+                &seal::field("trip_checkins", "city_enc", &id),
                 city.as_bytes(),
             )
         });
@@ -974,11 +926,7 @@ impl Store {
             .bind(trip_id)
             .fetch_one(&self.pool)
             .await?;
-        let ctx = FieldContext {
-            table: "trips",
-            column: "plan_enc",
-            row_id: trip_id,
-        };
+        let ctx = seal::field("trips", "plan_enc", trip_id);
         let plain = reunite_crypto::open_field(&key, &ctx, &enc)?;
         serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("trip plan"))
     }
@@ -999,11 +947,7 @@ impl Store {
             let city = match enc {
                 None => String::new(),
                 Some(enc) => {
-                    let ctx = FieldContext {
-                        table: "trip_checkins",
-                        column: "city_enc",
-                        row_id: &id,
-                    };
+                    let ctx = seal::field("trip_checkins", "city_enc", &id);
                     let plain = reunite_crypto::open_field(key, &ctx, &enc)?;
                     String::from_utf8_lossy(&plain).into_owned()
                 }
@@ -1035,11 +979,7 @@ impl Store {
                 let enc: Option<Vec<u8>> = r.try_get("ack_note_enc")?;
                 let note = match enc {
                     Some(enc) => {
-                        let ctx = FieldContext {
-                            table: "trip_alerts",
-                            column: "ack_note_enc",
-                            row_id: &id,
-                        };
+                        let ctx = seal::field("trip_alerts", "ack_note_enc", &id);
                         String::from_utf8_lossy(&reunite_crypto::open_field(key, &ctx, &enc)?)
                             .into_owned()
                     }
@@ -1071,7 +1011,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<TripDetail, StoreError> {
         let meta = self.trip_meta(id).await?.ok_or(StoreError::NotFound)?;
-        let who = self.travel_actor(actor).await?;
+        let who = self.audit_actor(actor).await?;
         let event = self
             .trip_event(&who, Action::SensitiveRead, id, "trip")
             .await?;
@@ -1086,11 +1026,7 @@ impl Store {
         let places = match places_enc {
             None => None,
             Some(enc) => {
-                let ctx = FieldContext {
-                    table: "trips",
-                    column: "places_enc",
-                    row_id: id,
-                };
+                let ctx = seal::field("trips", "places_enc", id);
                 let plain = reunite_crypto::open_field(&key, &ctx, &enc)?;
                 Some(serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("places"))?)
             }
@@ -1112,7 +1048,7 @@ impl Store {
         actor: &CaseActor,
         now: Timestamp,
     ) -> Result<Vec<BoardRow>, StoreError> {
-        let who = self.travel_actor(actor).await?;
+        let who = self.audit_actor(actor).await?;
         self.append_audit(
             &NewAuditEvent {
                 actor: who,
@@ -1191,7 +1127,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let (key_id, key) = self.trip_key(&trip_id).await?;
-        let who = self.travel_actor(actor).await?;
+        let who = self.audit_actor(actor).await?;
         let by = match actor {
             CaseActor::Staff(u) | CaseActor::Member(u) => u.0.clone(),
             CaseActor::Cli => "cli".into(),
@@ -1208,11 +1144,7 @@ impl Store {
         let enc = reunite_crypto::seal_field(
             &key,
             &key_id,
-            &FieldContext {
-                table: "trip_alerts",
-                column: "ack_note_enc",
-                row_id: alert_id,
-            },
+            &seal::field("trip_alerts", "ack_note_enc", alert_id),
             note.as_bytes(),
         );
         let (_g, mut tx) = self.begin_write().await?;
@@ -1227,12 +1159,9 @@ impl Store {
             .bind(alert_id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() != 1 {
-            // Roll back now: a dropped transaction is rolled back later, and until then
-            // it holds SQLite's write lock against the next writer.
-            tx.rollback().await?;
+        let Some(mut tx) = one_row_or_rollback(tx, done.rows_affected()).await? else {
             return Err(StoreError::Conflict("the alert was acknowledged already"));
-        }
+        };
         self.append_audit_in(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(trip_id)
@@ -1299,7 +1228,7 @@ impl Store {
         actor: &CaseActor,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let who = self.travel_actor(actor).await?;
+        let who = self.audit_actor(actor).await?;
         let event = NewAuditEvent {
             actor: who,
             action: Action::RecordChange,
