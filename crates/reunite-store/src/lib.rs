@@ -216,7 +216,7 @@ impl Store {
             Backend::Postgres => None,
         };
         let tx = self.pool.begin().await?;
-        Ok((WriteGuard(guard), tx))
+        Ok((WriteGuard { _gate: guard }, tx))
     }
 
     /// A setting, if present.
@@ -261,7 +261,10 @@ impl Store {
 
 /// Held for the duration of a write transaction on SQLite.
 #[derive(Debug)]
-pub(crate) struct WriteGuard(#[allow(dead_code)] Option<tokio::sync::OwnedMutexGuard<()>>);
+pub(crate) struct WriteGuard {
+    /// Released on drop (never read).
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
 
 /// A new random identifier with a prefix, e.g. `u-9f2c…` (96 bits).
 pub(crate) fn new_id(prefix: &str) -> String {

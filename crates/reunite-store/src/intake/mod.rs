@@ -121,7 +121,7 @@ impl IntakeStore {
             Backend::Postgres => None,
         };
         let tx = self.pool.begin().await?;
-        Ok((WriteGuard(guard), tx))
+        Ok((WriteGuard { _gate: guard }, tx))
     }
 
     /// Stores a new request. [`StoreError::Conflict`] if the code's lookup hash is taken
