@@ -97,21 +97,9 @@ pub enum AnsweredBy {
 }
 
 impl AnsweredBy {
-    /// Stable identifier.
+    /// Stable identifier ([`Vocab::as_str`]).
     pub fn as_str(self) -> &'static str {
-        match self {
-            AnsweredBy::Herself => "member",
-            AnsweredBy::Caseworker => "caseworker",
-        }
-    }
-
-    /// Parses [`AnsweredBy::as_str`].
-    pub fn parse(s: &str) -> Option<AnsweredBy> {
-        match s {
-            "member" => Some(AnsweredBy::Herself),
-            "caseworker" => Some(AnsweredBy::Caseworker),
-            _ => None,
-        }
+        Vocab::as_str(self)
     }
 }
 

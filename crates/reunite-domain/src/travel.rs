@@ -34,11 +34,6 @@ impl TripStatus {
     pub fn as_str(self) -> &'static str {
         Vocab::as_str(self)
     }
-
-    /// Parses the stored spelling (as `FromStr` does).
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
 }
 
 /// Shortest check-in interval (one hour).
@@ -144,25 +139,9 @@ pub enum Target {
 }
 
 impl Target {
-    /// The stored spelling.
+    /// The stored spelling ([`Vocab::as_str`]).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Target::Traveller => "traveller",
-            Target::OnCall => "oncall",
-            Target::Senior => "senior",
-            Target::Contacts => "contacts",
-        }
-    }
-    /// From the stored spelling.
-    pub fn parse(s: &str) -> Option<Target> {
-        [
-            Target::Traveller,
-            Target::OnCall,
-            Target::Senior,
-            Target::Contacts,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
+        Vocab::as_str(self)
     }
 }
 

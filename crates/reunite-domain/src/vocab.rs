@@ -69,8 +69,8 @@ use crate::account::Role;
 use crate::case::CaseStatus;
 use crate::dna::DnaStatus;
 use crate::record::{Calendar, Cause, ContactStatus, NameKind, Relation, Sex};
-use crate::review::MatchState;
-use crate::travel::TripStatus;
+use crate::review::{AnsweredBy, MatchState};
+use crate::travel::{Target, TripStatus};
 
 vocab!(CaseStatus {
     Open => "open", "case.status.open";
@@ -105,6 +105,18 @@ vocab!(TripStatus {
     Planned => "planned", "travel.status.planned";
     Active => "active", "travel.status.active";
     Returned => "returned", "travel.status.returned";
+});
+
+vocab!(AnsweredBy {
+    Herself => "member", "review.answered_by.member";
+    Caseworker => "caseworker", "review.answered_by.caseworker";
+});
+
+vocab!(Target {
+    Traveller => "traveller", "travel.target.traveller";
+    OnCall => "oncall", "travel.target.oncall";
+    Senior => "senior", "travel.target.senior";
+    Contacts => "contacts", "travel.target.contacts";
 });
 
 vocab!(Relation {
@@ -197,6 +209,8 @@ mod tests {
         check::<MatchState>();
         check::<DnaStatus>();
         check::<TripStatus>();
+        check::<AnsweredBy>();
+        check::<Target>();
         check::<Relation>();
         check::<Sex>();
         check::<Cause>();

@@ -146,7 +146,9 @@ fn meta_from_row(r: &sqlx::any::AnyRow) -> Result<DnaTestMeta, StoreError> {
         id: r.try_get("id")?,
         case_id: r.try_get("case_id")?,
         match_ref: r.try_get("match_ref")?,
-        status: DnaStatus::parse(&status).ok_or(StoreError::Corrupt("dna status"))?,
+        status: status
+            .parse::<DnaStatus>()
+            .map_err(|_| StoreError::Corrupt("dna status"))?,
         has_profiles: has != 0,
         version: r.try_get("version")?,
         created_at: Timestamp(r.try_get("created_at")?),

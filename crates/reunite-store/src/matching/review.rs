@@ -107,10 +107,15 @@ fn facts_of(
     consent_by: Option<String>,
 ) -> Result<MatchFacts, StoreError> {
     Ok(MatchFacts {
-        state: MatchState::parse(state).ok_or(StoreError::Corrupt("match state"))?,
+        state: state
+            .parse::<MatchState>()
+            .map_err(|_| StoreError::Corrupt("match state"))?,
         verified_by,
         consent: match consent_by {
-            Some(s) => Some(AnsweredBy::parse(&s).ok_or(StoreError::Corrupt("consent"))?),
+            Some(s) => Some(
+                s.parse::<AnsweredBy>()
+                    .map_err(|_| StoreError::Corrupt("consent"))?,
+            ),
             None => None,
         },
         approved_by,
@@ -218,7 +223,9 @@ impl Store {
             CandidateSummary {
                 request_id: r.try_get("request_id")?,
                 case_id: r.try_get("case_id")?,
-                state: MatchState::parse(&state).ok_or(StoreError::Corrupt("match state"))?,
+                state: state
+                    .parse::<MatchState>()
+                    .map_err(|_| StoreError::Corrupt("match state"))?,
                 probability: detail.probability,
                 created_at: Timestamp(r.try_get("created_at")?),
                 updated_at: Timestamp(r.try_get("updated_at")?),

@@ -13,9 +13,9 @@
 //! Functions are written for "a person registering a trip", not "a caseworker", so a
 //! member's own registration can call the same ones later with her own actor.
 //!
-//! Split by concern: registering and moving a trip ([`trips`]), the check-in page
-//! ([`checkin`]), escalation and the outbox ([`escalation`]), the office's views
-//! ([`office`]), retention and the briefing ([`retention`]).
+//! Split by concern: registering and moving a trip (`trips`), the check-in page
+//! (`checkin`), escalation and the outbox (`escalation`), the office's views
+//! (`office`), retention and the briefing (`retention`).
 //!
 //! Escalation is restart-safe and idempotent: alerts are unique per (trip, deadline,
 //! stage), and a trip's `stage_sent` moves only with a compare-and-set on the deadline it
@@ -166,7 +166,9 @@ fn meta_from_row(r: &sqlx::any::AnyRow) -> Result<TripMeta, StoreError> {
     Ok(TripMeta {
         id: r.try_get("id")?,
         case_id: r.try_get("case_id")?,
-        status: TripStatus::parse(&status).ok_or(StoreError::Corrupt("trip status"))?,
+        status: status
+            .parse::<TripStatus>()
+            .map_err(|_| StoreError::Corrupt("trip status"))?,
         schedule: serde_json::from_str(&schedule)
             .map_err(|_| StoreError::Corrupt("trip schedule"))?,
         briefed: opt(briefed_at).map(|t| {
