@@ -9,6 +9,10 @@
 //! opened and tuned ([`sqlite`], [`postgres`]), the migrations (`migrations/sqlite`,
 //! `migrations/postgres`, same version numbers, checked by a test) and the placeholder
 //! dialect ([`Backend::sql`]). Everything else is written once.
+//!
+//! One folder per feature: `cases`, `intake`, `matching`, `dna`, `travel`; what they stand on
+//! in `platform` (keys, audit chain, rotation, dumps, sessions, users) and `db` (connections,
+//! migrations, transaction helpers). Every envelope is bound to its place by `seal::field`.
 #![forbid(unsafe_code)]
 
 mod cases;
@@ -144,7 +148,7 @@ pub struct Store {
     /// SQLite allows one writer; writers queue here instead of failing with SQLITE_BUSY.
     /// PostgreSQL needs no gate (the audit chain takes an advisory lock instead).
     write_gate: Arc<tokio::sync::Mutex<()>>,
-    /// The in-memory case search index of this process (see `case_index`).
+    /// The in-memory case search index of this process (see `cases::index`).
     case_index: Arc<cases::IndexHandle>,
     /// The in-memory matching index of this process (see `matching`).
     match_index: Arc<matching::MatchHandle>,
