@@ -1,8 +1,8 @@
 //! Staff accounts: identifiers, roles, languages, user names.
 
+use crate::vocab::Vocab;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 /// A staff account's identifier (random, opaque; not personal data).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -41,41 +41,13 @@ impl Role {
         Role::Researcher,
     ];
 
-    /// Every role.
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::Caseworker,
-        Role::Reviewer,
-        Role::Researcher,
-        Role::Member,
-    ];
-
-    /// Stable identifier used in storage and forms.
+    /// Stable identifier used in storage and forms ([`Vocab::as_str`]).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Caseworker => "caseworker",
-            Role::Reviewer => "reviewer",
-            Role::Researcher => "researcher",
-            Role::Member => "member",
-        }
+        Vocab::as_str(self)
     }
 }
 
-impl FromStr for Role {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or(UnknownValue)
-    }
-}
-
-/// A value outside the allowed set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value")]
-pub struct UnknownValue;
+pub use crate::vocab::UnknownValue;
 
 /// The user interface languages. Simplified Chinese is the public default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]

@@ -3,9 +3,9 @@
 //! they are domain concepts the office filters and assigns by. Neither identifies anyone, so
 //! the store keeps them in clear next to the sealed record.
 
+use crate::vocab::Vocab;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -23,38 +23,15 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    /// Every status, in display order.
-    pub const ALL: [CaseStatus; 4] = [
-        CaseStatus::Open,
-        CaseStatus::InContact,
-        CaseStatus::Reunited,
-        CaseStatus::Closed,
-    ];
-
-    /// Stable identifier used in storage, URLs and forms.
+    /// Stable identifier used in storage, URLs and forms ([`Vocab::as_str`]).
     pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::Open => "open",
-            CaseStatus::InContact => "in_contact",
-            CaseStatus::Reunited => "reunited",
-            CaseStatus::Closed => "closed",
-        }
+        Vocab::as_str(self)
     }
 }
 
 impl fmt::Display for CaseStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for CaseStatus {
-    type Err = crate::account::UnknownValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CaseStatus::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or(crate::account::UnknownValue)
     }
 }
 

@@ -7,12 +7,14 @@
 pub mod account;
 pub mod audit;
 pub mod case;
+pub mod dna;
 pub mod fictional;
 pub mod record;
 pub mod review;
 pub mod sensitive;
 pub mod time;
 pub mod travel;
+pub mod vocab;
 
 pub use account::{Lang, Role, UserId, Username, UsernameError};
 pub use audit::{Action, AuditEvent, NewAuditEvent};
@@ -23,3 +25,4 @@ pub use record::{
 };
 pub use sensitive::Sensitive;
 pub use time::{Clock, Timestamp};
+pub use vocab::{UnknownValue, Vocab};

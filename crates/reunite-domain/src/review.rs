@@ -13,6 +13,7 @@
 //! person; `connect` (the disclosure: from then on the office relays messages between the
 //! two sides) checks all three facts again. Pure rules: the store records what they allow.
 
+use crate::vocab::Vocab;
 use std::fmt;
 
 /// Where a match stands.
@@ -43,41 +44,14 @@ pub enum MatchState {
 }
 
 impl MatchState {
-    /// Every state, in the order of the workflow.
-    pub const ALL: [MatchState; 11] = [
-        MatchState::Proposed,
-        MatchState::Verified,
-        MatchState::Asked,
-        MatchState::Consented,
-        MatchState::Approved,
-        MatchState::Connected,
-        MatchState::Reunited,
-        MatchState::Rejected,
-        MatchState::Declined,
-        MatchState::Withdrawn,
-        MatchState::Closed,
-    ];
-
-    /// Stable identifier (storage, forms, message keys).
+    /// Stable identifier (storage, forms, message keys) ([`Vocab::as_str`]).
     pub fn as_str(self) -> &'static str {
-        match self {
-            MatchState::Proposed => "proposed",
-            MatchState::Verified => "verified",
-            MatchState::Rejected => "rejected",
-            MatchState::Asked => "asked",
-            MatchState::Consented => "consented",
-            MatchState::Declined => "declined",
-            MatchState::Approved => "approved",
-            MatchState::Connected => "connected",
-            MatchState::Reunited => "reunited",
-            MatchState::Closed => "closed",
-            MatchState::Withdrawn => "withdrawn",
-        }
+        Vocab::as_str(self)
     }
 
-    /// Parses [`MatchState::as_str`].
+    /// Parses [`MatchState::as_str`] (as `FromStr` does).
     pub fn parse(s: &str) -> Option<MatchState> {
-        MatchState::ALL.into_iter().find(|m| m.as_str() == s)
+        s.parse().ok()
     }
 
     /// No step leads out of a final state.
@@ -123,21 +97,9 @@ pub enum AnsweredBy {
 }
 
 impl AnsweredBy {
-    /// Stable identifier.
+    /// Stable identifier ([`Vocab::as_str`]).
     pub fn as_str(self) -> &'static str {
-        match self {
-            AnsweredBy::Herself => "member",
-            AnsweredBy::Caseworker => "caseworker",
-        }
-    }
-
-    /// Parses [`AnsweredBy::as_str`].
-    pub fn parse(s: &str) -> Option<AnsweredBy> {
-        match s {
-            "member" => Some(AnsweredBy::Herself),
-            "caseworker" => Some(AnsweredBy::Caseworker),
-            _ => None,
-        }
+        Vocab::as_str(self)
     }
 }
 

@@ -12,9 +12,29 @@
 //! next window's start plus one interval, but never past that window's end.
 
 use crate::Timestamp;
+use crate::vocab::Vocab;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
+
+/// Where a trip stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TripStatus {
+    /// Registered; not yet active (the briefing must be confirmed first).
+    Planned,
+    /// Under way: check-ins are expected and missed ones escalate.
+    Active,
+    /// She is back ("I am back", or the office ended it).
+    Returned,
+}
+
+impl TripStatus {
+    /// The stored spelling ([`Vocab::as_str`]).
+    pub fn as_str(self) -> &'static str {
+        Vocab::as_str(self)
+    }
+}
 
 /// Shortest check-in interval (one hour).
 pub const MIN_INTERVAL_MINS: u32 = 60;
@@ -119,25 +139,9 @@ pub enum Target {
 }
 
 impl Target {
-    /// The stored spelling.
+    /// The stored spelling ([`Vocab::as_str`]).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Target::Traveller => "traveller",
-            Target::OnCall => "oncall",
-            Target::Senior => "senior",
-            Target::Contacts => "contacts",
-        }
-    }
-    /// From the stored spelling.
-    pub fn parse(s: &str) -> Option<Target> {
-        [
-            Target::Traveller,
-            Target::OnCall,
-            Target::Senior,
-            Target::Contacts,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
+        Vocab::as_str(self)
     }
 }
 

@@ -9,47 +9,43 @@
 //! opened and tuned ([`sqlite`], [`postgres`]), the migrations (`migrations/sqlite`,
 //! `migrations/postgres`, same version numbers, checked by a test) and the placeholder
 //! dialect ([`Backend::sql`]). Everything else is written once.
+//!
+//! One folder per feature: `cases`, `intake`, `matching`, `dna`, `travel`; what they stand on
+//! in `platform` (keys, audit chain, rotation, dumps, sessions, users) and `db` (connections,
+//! migrations, transaction helpers). Every envelope is bound to its place by `seal::field`.
 #![forbid(unsafe_code)]
 
-mod audit;
-mod case_index;
 mod cases;
+mod db;
 mod dna;
-mod dump;
 pub mod intake;
-mod intake_office;
-mod keys;
 mod matching;
-mod migrate;
-mod mirror_sync;
-pub mod postgres;
-mod review;
-mod rotate;
-mod sessions;
-pub mod sqlite;
+mod platform;
+mod seal;
 pub mod travel;
-mod users;
 
-pub use audit::{AuditPage, ChainBreak, VerifyReport};
-pub use case_index::{Assigned, CaseFilter, CasePage, CaseSummary};
+pub use db::{postgres, sqlite};
+
+pub use cases::index::{Assigned, CaseFilter, CasePage, CaseSummary};
 pub use cases::{CaseActor, CaseMeta, CaseVersion, ChangeKind, StoredCase, changed_fields};
 pub use dna::{CustodyNote, DnaDetails, DnaRead, DnaStatus, DnaTest, DnaTestMeta, TestedPerson};
-pub use dump::{DumpStats, NOT_DUMPED, dumped_tables};
+pub use intake::mirror_sync::SyncReport;
+pub use intake::office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, seal_reply};
 pub use intake::{IntakeKeys, IntakeStore, NewIntake, StoredMessage};
-pub use intake_office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, seal_reply};
-pub use keys::SystemKey;
-pub use matching::{MatchRun, MatchSettings, RequestPayload};
-pub use mirror_sync::SyncReport;
-pub use review::{
+pub use matching::review::{
     Candidate, CandidateSummary, FROM_MEMBER, FROM_OFFICE, MemberMessage, StepRecord,
 };
-pub use rotate::RotationReport;
-pub use sessions::{Session, SessionStage};
+pub use matching::{MatchRun, MatchSettings, RequestPayload};
+pub use platform::audit::{AuditPage, ChainBreak, VerifyReport};
+pub use platform::dump::{DumpStats, NOT_DUMPED, dumped_tables};
+pub use platform::keys::SystemKey;
+pub use platform::rotate::RotationReport;
+pub use platform::sessions::{Session, SessionStage};
+pub use platform::users::{NewUser, User, UserSummary};
 pub use travel::{
     AlertView, BoardRow, CheckinKind, CheckinTarget, CheckinView, Delivery, EscalationReport,
     NewTrip, OutboxItem, TripContact, TripDetail, TripMeta, TripPlaces, TripPlan, TripStatus,
 };
-pub use users::{NewUser, User, UserSummary};
 
 use reunite_crypto::{CryptoError, KeyRing};
 use sqlx::AnyPool;
@@ -148,11 +144,11 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    keys: Arc<keys::KeyCache>,
+    keys: Arc<platform::keys::KeyCache>,
     /// SQLite allows one writer; writers queue here instead of failing with SQLITE_BUSY.
     /// PostgreSQL needs no gate (the audit chain takes an advisory lock instead).
     write_gate: Arc<tokio::sync::Mutex<()>>,
-    /// The in-memory case search index of this process (see `case_index`).
+    /// The in-memory case search index of this process (see `cases::index`).
     case_index: Arc<cases::IndexHandle>,
     /// The in-memory matching index of this process (see `matching`).
     match_index: Arc<matching::MatchHandle>,
@@ -193,11 +189,11 @@ impl Store {
                 postgres::connect(pool_opts, &opts.url, opts.pg_schema.as_deref()).await?
             }
         };
-        migrate::run(&pool, backend).await?;
+        db::migrate::run(&pool, backend).await?;
         let store = Store {
             pool,
             backend,
-            keys: Arc::new(keys::KeyCache::new(ring)),
+            keys: Arc::new(platform::keys::KeyCache::new(ring)),
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
             case_index: Arc::default(),
             match_index: Arc::default(),
@@ -224,7 +220,7 @@ impl Store {
             Backend::Postgres => None,
         };
         let tx = self.pool.begin().await?;
-        Ok((WriteGuard(guard), tx))
+        Ok((WriteGuard { _gate: guard }, tx))
     }
 
     /// A setting, if present.
@@ -263,13 +259,16 @@ impl Store {
 
     /// Whether the database has been initialised (system keys exist).
     pub async fn is_initialized(&self) -> Result<bool, StoreError> {
-        keys::system_keys_exist(self).await
+        platform::keys::system_keys_exist(self).await
     }
 }
 
 /// Held for the duration of a write transaction on SQLite.
 #[derive(Debug)]
-pub(crate) struct WriteGuard(#[allow(dead_code)] Option<tokio::sync::OwnedMutexGuard<()>>);
+pub(crate) struct WriteGuard {
+    /// Released on drop (never read).
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
 
 /// A new random identifier with a prefix, e.g. `u-9f2c…` (96 bits).
 pub(crate) fn new_id(prefix: &str) -> String {

@@ -1,7 +1,6 @@
 //! Opens a fresh store on either backend. PostgreSQL tests use REUNITE_TEST_POSTGRES_URL and a
 //! schema of their own, so tests run in parallel; without the variable they say they were
 //! skipped (CI always sets it).
-#![allow(dead_code)]
 
 use reunite_crypto::{KeyRing, MasterKey};
 use reunite_store::{OpenOptions, Store};
@@ -27,10 +26,6 @@ impl TestDb {
         let mut o = OpenOptions::new(self.url.clone());
         o.pg_schema = self.schema.clone();
         Store::open(o, ring).await.unwrap()
-    }
-
-    pub fn db_file(&self) -> PathBuf {
-        self.dir.join("test.db")
     }
 }
 
@@ -92,20 +87,19 @@ pub async fn open_with(kind: Kind, ring: KeyRing) -> Option<TestDb> {
 }
 
 /// Writes one test function per backend.
-#[macro_export]
 macro_rules! both_backends {
     ($name:ident, $body:expr) => {
         mod $name {
             use super::*;
             #[tokio::test]
             async fn sqlite() {
-                if let Some(db) = common::open(common::Kind::Sqlite).await {
+                if let Some(db) = crate::helpers::open(crate::helpers::Kind::Sqlite).await {
                     ($body)(db).await;
                 }
             }
             #[tokio::test]
             async fn postgres() {
-                if let Some(db) = common::open(common::Kind::Postgres).await {
+                if let Some(db) = crate::helpers::open(crate::helpers::Kind::Postgres).await {
                     let (url, schema) = (db.url.clone(), db.schema.clone());
                     ($body)(db).await;
                     // Leave nothing behind (a failed test keeps its schema for a look;

@@ -1,8 +1,7 @@
 //! Matching requests against cases, the review workflow and its refusals, member accounts
 //! and the relay, on both backends.
 
-mod common;
-
+use crate::helpers;
 use reunite_crypto::{TracingCode, seal};
 use reunite_domain::review::{AnsweredBy, MatchState, Refusal, Step};
 use reunite_domain::{Action, Case, CaseStatus, Lang, Role, Timestamp, UserId, Username};
@@ -60,12 +59,12 @@ fn file(keys: &IntakeKeys, text: &str) -> NewIntake {
     }
 }
 
-async fn keys(db: &common::TestDb) -> IntakeKeys {
+async fn keys(db: &helpers::TestDb) -> IntakeKeys {
     db.store.ensure_intake_keys(T0).await.unwrap();
     IntakeKeys::from_text(&db.store.export_intake_keys().await.unwrap()).unwrap()
 }
 
-async fn member(db: &common::TestDb, name: &str, case_id: &str) -> UserId {
+async fn member(db: &helpers::TestDb, name: &str, case_id: &str) -> UserId {
     db.store
         .create_member(
             &NewUser {
@@ -92,7 +91,7 @@ fn refused(r: Result<impl std::fmt::Debug, StoreError>) -> Refusal {
 
 both_backends!(
     a_request_is_matched_reviewed_and_disclosed_only_by_the_rules,
-    |db: common::TestDb| async move {
+    |db: helpers::TestDb| async move {
         let s = &db.store;
         let keys = keys(&db).await;
         s.create_case(&case("c-1"), CaseStatus::Open, None, &CaseActor::Cli, T0)
@@ -318,7 +317,7 @@ both_backends!(
 
 both_backends!(
     retention_spares_live_matches_and_deletes_dead_ones,
-    |db: common::TestDb| async move {
+    |db: helpers::TestDb| async move {
         let s = &db.store;
         let keys = keys(&db).await;
         s.create_case(&case("c-1"), CaseStatus::Open, None, &CaseActor::Cli, T0)
@@ -373,7 +372,7 @@ both_backends!(
 
 both_backends!(
     a_case_registered_later_is_matched_against_filed_requests,
-    |db: common::TestDb| async move {
+    |db: helpers::TestDb| async move {
         let s = &db.store;
         let keys = keys(&db).await;
         s.create_case(

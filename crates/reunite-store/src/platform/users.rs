@@ -1,7 +1,7 @@
 //! Staff accounts. The user name is personal data: stored sealed, found by blind index.
 
-use crate::{Store, StoreError};
-use reunite_crypto::{DataKey, FieldContext};
+use crate::{Store, StoreError, seal};
+use reunite_crypto::DataKey;
 use reunite_domain::{Lang, NewAuditEvent, Role, Sensitive, Timestamp, UserId, Username};
 use sqlx::Row;
 
@@ -64,14 +64,6 @@ pub struct NewUser {
     pub lang: Lang,
     /// Whether the password must be changed at first sign-in.
     pub must_change_password: bool,
-}
-
-fn ctx<'a>(column: &'a str, id: &'a str) -> FieldContext<'a> {
-    FieldContext {
-        table: TABLE,
-        column,
-        row_id: id,
-    }
 }
 
 fn lang_str(l: Lang) -> &'static str {
@@ -182,7 +174,7 @@ impl Store {
         let name_enc = reunite_crypto::seal_field(
             &key,
             &key_id,
-            &ctx("username_enc", &id),
+            &seal::field(TABLE, "username_enc", &id),
             new.username.expose().as_bytes(),
         );
         let q = self.backend.sql(
@@ -280,13 +272,13 @@ impl Store {
         let key = self.data_key(&key_id).await?;
         let name = reunite_crypto::open_field(
             &key,
-            &ctx("username_enc", &id),
+            &seal::field(TABLE, "username_enc", &id),
             &r.try_get::<Vec<u8>, _>("username_enc")?,
         )?;
         let open_opt = |col: &str| -> Result<Option<Sensitive<Vec<u8>>>, StoreError> {
             match r.try_get::<Option<Vec<u8>>, _>(col)? {
                 Some(env) => Ok(Some(Sensitive::new(
-                    reunite_crypto::open_field(&key, &ctx(col, &id), &env)?.to_vec(),
+                    reunite_crypto::open_field(&key, &seal::field(TABLE, col, &id), &env)?.to_vec(),
                 ))),
                 None => Ok(None),
             }
@@ -372,8 +364,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let (key_id, key) = self.user_key(id).await?;
-        let env =
-            reunite_crypto::seal_field(&key, &key_id, &ctx("totp_pending_enc", &id.0), secret);
+        let env = reunite_crypto::seal_field(
+            &key,
+            &key_id,
+            &seal::field(TABLE, "totp_pending_enc", &id.0),
+            secret,
+        );
         let (_g, mut tx) = self.begin_write().await?;
         let q = self
             .backend
@@ -402,8 +398,12 @@ impl Store {
         let pending = user
             .totp_pending
             .ok_or(StoreError::Conflict("no pending second factor"))?;
-        let env =
-            reunite_crypto::seal_field(&key, &key_id, &ctx("totp_enc", &id.0), pending.expose());
+        let env = reunite_crypto::seal_field(
+            &key,
+            &key_id,
+            &seal::field(TABLE, "totp_enc", &id.0),
+            pending.expose(),
+        );
         let subject = self.pseudonym("user", &id.0).await?;
         let (_g, mut tx) = self.begin_write().await?;
         let q = self.backend.sql(

@@ -3,8 +3,7 @@
 //! mirror, the seeker's answer comes back, what the office keeps is spared by the mirror,
 //! and what expired is neither carried over nor brought back.
 
-mod common;
-
+use crate::helpers;
 use reunite_crypto::{TracingCode, seal};
 use reunite_domain::Timestamp;
 use reunite_store::{IntakeKeys, IntakeStore, NewIntake, OpenOptions, open_reply};
@@ -25,14 +24,14 @@ fn file(keys: &IntakeKeys, text: &str) -> (TracingCode, NewIntake) {
     (code, new)
 }
 
-async fn mirror_db(db: &common::TestDb) -> IntakeStore {
+async fn mirror_db(db: &helpers::TestDb) -> IntakeStore {
     let url = reunite_store::sqlite::url_for_path(&db.dir.join("mirror.db"));
     IntakeStore::open(OpenOptions::new(url)).await.unwrap()
 }
 
 both_backends!(
     office_and_mirror_exchange_requests_replies_and_answers,
-    |db: common::TestDb| async move {
+    |db: helpers::TestDb| async move {
         let s = &db.store;
         s.ensure_intake_keys(T0).await.unwrap();
         let keys = IntakeKeys::from_text(&s.export_intake_keys().await.unwrap()).unwrap();

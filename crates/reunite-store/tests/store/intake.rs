@@ -1,8 +1,7 @@
 //! Intake storage on both backends: sealed requests, code lookup, replies the seeker opens
 //! with the code, sealed answers, retention, and what an intake node can and cannot open.
 
-mod common;
-
+use crate::helpers;
 use reunite_crypto::{DataKey, OfficeSecretKey, Peppers, TracingCode, open_sealed, seal};
 use reunite_domain::Timestamp;
 use reunite_store::{IntakeKeys, IntakeStore, NewIntake, OpenOptions, open_reply};
@@ -23,7 +22,7 @@ fn file_request(keys: &IntakeKeys, text: &str) -> (TracingCode, NewIntake) {
 }
 
 /// The intake node's keys, as a mirror would load them from its key file.
-async fn mirror_keys(db: &common::TestDb) -> IntakeKeys {
+async fn mirror_keys(db: &helpers::TestDb) -> IntakeKeys {
     db.store.ensure_intake_keys(T0).await.unwrap();
     let text = db.store.export_intake_keys().await.unwrap();
     IntakeKeys::from_text(&text).unwrap()
@@ -31,7 +30,7 @@ async fn mirror_keys(db: &common::TestDb) -> IntakeKeys {
 
 both_backends!(
     request_reply_and_answer_round_trip,
-    |db: common::TestDb| async move {
+    |db: helpers::TestDb| async move {
         let keys = mirror_keys(&db).await;
         let intake = db.store.intake();
         let (code, new) = file_request(&keys, r#"{"canary":"CANARY-INTAKE-1"}"#);
@@ -121,7 +120,7 @@ both_backends!(
 
 both_backends!(
     an_intake_node_cannot_open_what_it_sealed,
-    |db: common::TestDb| async move {
+    |db: helpers::TestDb| async move {
         let keys = mirror_keys(&db).await;
         let text = db.store.export_intake_keys().await.unwrap();
         assert!(
@@ -170,7 +169,7 @@ both_backends!(
 
 both_backends!(
     retention_deletes_quiet_unkept_requests,
-    |db: common::TestDb| async move {
+    |db: helpers::TestDb| async move {
         let keys = mirror_keys(&db).await;
         let intake = db.store.intake();
         let (_, a) = file_request(&keys, "old, never opened");
@@ -230,7 +229,7 @@ both_backends!(
 
 both_backends!(
     intake_keys_are_created_once_and_survive_reopening,
-    |db: common::TestDb| async move {
+    |db: helpers::TestDb| async move {
         db.store.ensure_intake_keys(T0).await.unwrap();
         let first = db.store.export_intake_keys().await.unwrap();
         db.store.ensure_intake_keys(T0).await.unwrap();

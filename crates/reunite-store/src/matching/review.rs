@@ -7,21 +7,14 @@
 //! under the case's data key and bound to its row. Ids, states and the accounts that acted
 //! are in clear: they name no one, and the rules need them.
 
-use crate::{Store, StoreError};
-use reunite_crypto::{DataKey, FieldContext, Zeroizing, open_field, seal_field};
+use crate::db::tx::one_row_or_rollback;
+use crate::{Store, StoreError, seal};
+use reunite_crypto::{DataKey, Zeroizing, open_field, seal_field};
 use reunite_domain::review::{self, AnsweredBy, MatchFacts, MatchState, Step};
 use reunite_domain::{Action, MatchRecord, NewAuditEvent, Timestamp, UserId};
 use sqlx::Row as _;
 
 const CANDIDATES: &str = "match_candidates";
-
-fn ctx<'a>(table: &'a str, column: &'a str, row: &'a str) -> FieldContext<'a> {
-    FieldContext {
-        table,
-        column,
-        row_id: row,
-    }
-}
 
 /// A candidate in the review queue (what a list shows; opened from its envelope).
 #[derive(Debug, Clone)]
@@ -114,10 +107,15 @@ fn facts_of(
     consent_by: Option<String>,
 ) -> Result<MatchFacts, StoreError> {
     Ok(MatchFacts {
-        state: MatchState::parse(state).ok_or(StoreError::Corrupt("match state"))?,
+        state: state
+            .parse::<MatchState>()
+            .map_err(|_| StoreError::Corrupt("match state"))?,
         verified_by,
         consent: match consent_by {
-            Some(s) => Some(AnsweredBy::parse(&s).ok_or(StoreError::Corrupt("consent"))?),
+            Some(s) => Some(
+                s.parse::<AnsweredBy>()
+                    .map_err(|_| StoreError::Corrupt("consent"))?,
+            ),
             None => None,
         },
         approved_by,
@@ -152,7 +150,12 @@ impl Store {
             let (key_id, key) = self.case_key(&m.case).await?;
             let id = crate::new_id("m");
             let json = serde_json::to_vec(m).map_err(|_| StoreError::Corrupt("match"))?;
-            let enc = seal_field(&key, &key_id, &ctx(CANDIDATES, "detail_enc", &id), &json);
+            let enc = seal_field(
+                &key,
+                &key_id,
+                &seal::field(CANDIDATES, "detail_enc", &id),
+                &json,
+            );
             let subject = self.pseudonym("match", &id).await?;
             sealed.push((id, key_id, enc, subject));
         }
@@ -212,7 +215,7 @@ impl Store {
     ) -> Result<(CandidateSummary, MatchRecord), StoreError> {
         let id: String = r.try_get("id")?;
         let enc: Vec<u8> = r.try_get("detail_enc")?;
-        let plain = open_field(key, &ctx(CANDIDATES, "detail_enc", &id), &enc)?;
+        let plain = open_field(key, &seal::field(CANDIDATES, "detail_enc", &id), &enc)?;
         let detail: MatchRecord =
             serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("match detail"))?;
         let state: String = r.try_get("state")?;
@@ -220,7 +223,9 @@ impl Store {
             CandidateSummary {
                 request_id: r.try_get("request_id")?,
                 case_id: r.try_get("case_id")?,
-                state: MatchState::parse(&state).ok_or(StoreError::Corrupt("match state"))?,
+                state: state
+                    .parse::<MatchState>()
+                    .map_err(|_| StoreError::Corrupt("match state"))?,
                 probability: detail.probability,
                 created_at: Timestamp(r.try_get("created_at")?),
                 updated_at: Timestamp(r.try_get("updated_at")?),
@@ -308,7 +313,7 @@ impl Store {
         let (summary, detail) = self.summary_from_row(&r, &key)?;
         let excerpt = match r.try_get::<Option<Vec<u8>>, _>("excerpt_enc")? {
             Some(enc) => {
-                let p = open_field(&key, &ctx(CANDIDATES, "excerpt_enc", id), &enc)?;
+                let p = open_field(&key, &seal::field(CANDIDATES, "excerpt_enc", id), &enc)?;
                 Some(Zeroizing::new(
                     String::from_utf8(p.to_vec()).map_err(|_| StoreError::Corrupt("excerpt"))?,
                 ))
@@ -344,7 +349,7 @@ impl Store {
                 Some(enc) => {
                     let key = self.data_key(&r.try_get::<String, _>("key_id")?).await?;
                     let row = format!("{id}/{seq}");
-                    let p = open_field(&key, &ctx("match_steps", "note_enc", &row), &enc)?;
+                    let p = open_field(&key, &seal::field("match_steps", "note_enc", &row), &enc)?;
                     Some(Zeroizing::new(
                         String::from_utf8(p.to_vec()).map_err(|_| StoreError::Corrupt("note"))?,
                     ))
@@ -485,17 +490,14 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            // Roll back now: a dropped transaction is rolled back later, and until then
-            // it holds SQLite's write lock against the next writer.
-            tx.rollback().await?;
+        let Some(mut tx) = one_row_or_rollback(tx, n).await? else {
             return Err(StoreError::Conflict("the match changed meanwhile"));
-        }
+        };
         if let Some(text) = excerpt.filter(|_| step == Step::AskMother) {
             let enc = seal_field(
                 &key,
                 &key_id,
-                &ctx(CANDIDATES, "excerpt_enc", id),
+                &seal::field(CANDIDATES, "excerpt_enc", id),
                 text.as_bytes(),
             );
             let q = self
@@ -508,7 +510,7 @@ impl Store {
             seal_field(
                 &key,
                 &key_id,
-                &ctx("match_steps", "note_enc", &row),
+                &seal::field("match_steps", "note_enc", &row),
                 n.as_bytes(),
             )
         });
@@ -599,7 +601,7 @@ impl Store {
         let enc = seal_field(
             &key,
             &key_id,
-            &ctx("member_messages", "body_enc", &id),
+            &seal::field("member_messages", "body_enc", &id),
             text.as_bytes(),
         );
         let subject = self.pseudonym("case", case_id).await?;
@@ -644,7 +646,7 @@ impl Store {
             let id: String = r.try_get("id")?;
             let key = self.data_key(&r.try_get::<String, _>("key_id")?).await?;
             let enc: Vec<u8> = r.try_get("body_enc")?;
-            let p = open_field(&key, &ctx("member_messages", "body_enc", &id), &enc)?;
+            let p = open_field(&key, &seal::field("member_messages", "body_enc", &id), &enc)?;
             out.push(MemberMessage {
                 text: Zeroizing::new(
                     String::from_utf8(p.to_vec()).map_err(|_| StoreError::Corrupt("message"))?,

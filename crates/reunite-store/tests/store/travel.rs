@@ -2,9 +2,8 @@
 //! simulated clock across a restart and a DST change, duress that only the office can
 //! close, retention of places, sealing. Written once, run on both backends.
 
-mod common;
-
-use common::TestDb;
+use crate::helpers;
+use crate::helpers::TestDb;
 use reunite_domain::travel::{Schedule, Stage};
 use reunite_domain::{Case, Name, Person, Timestamp};
 use reunite_store::{
@@ -49,7 +48,7 @@ mod jiff_ts {
 }
 
 async fn case(s: &Store) -> String {
-    let id = format!("case-{}", common::unique("t"));
+    let id = format!("case-{}", helpers::unique("t"));
     let c = Case {
         id: id.clone(),
         mother: Person {
@@ -161,17 +160,17 @@ both_backends!(registration_needs_the_briefing, |db: TestDb| async move {
 
 #[tokio::test]
 async fn escalation_across_restart_and_dst_sqlite() {
-    escalation_across_restart_and_dst(common::Kind::Sqlite).await;
+    escalation_across_restart_and_dst(helpers::Kind::Sqlite).await;
 }
 
 #[tokio::test]
 async fn escalation_across_restart_and_dst_postgres() {
-    escalation_across_restart_and_dst(common::Kind::Postgres).await;
+    escalation_across_restart_and_dst(helpers::Kind::Postgres).await;
 }
 
-async fn escalation_across_restart_and_dst(kind: common::Kind) {
-    let (ring, copy, _) = common::ring();
-    let Some(db) = common::open_with(kind, ring).await else {
+async fn escalation_across_restart_and_dst(kind: helpers::Kind) {
+    let (ring, copy, _) = helpers::ring();
+    let Some(db) = helpers::open_with(kind, ring).await else {
         return;
     };
     let c = case(&db.store).await;
@@ -420,10 +419,10 @@ both_backends!(
         assert_eq!(recent.places.unwrap().stays, CANARY_STAY);
         // No sealed place of the old trip is left in the database at all.
         let q = match db.kind {
-            common::Kind::Sqlite => {
+            helpers::Kind::Sqlite => {
                 "SELECT COUNT(*) FROM trip_checkins WHERE trip_id = ?1 AND city_enc IS NOT NULL"
             }
-            common::Kind::Postgres => {
+            helpers::Kind::Postgres => {
                 "SELECT COUNT(*) FROM trip_checkins WHERE trip_id = $1 AND city_enc IS NOT NULL"
             }
         };

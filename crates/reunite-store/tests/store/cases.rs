@@ -1,9 +1,8 @@
 //! Cases: sealed storage, history, assignment, search across scripts, import/export, audit.
 //! Written once, run on both backends.
 
-mod common;
-
-use common::TestDb;
+use crate::helpers;
+use crate::helpers::TestDb;
 use reunite_crypto::{KeyRing, MasterKey};
 use reunite_domain::{
     Action, Calendar, Case, CaseStatus, Cause, Child, Name, NameKind, PartialDate, Person, Place,
@@ -105,8 +104,8 @@ fn plain(id: &str, mother: &str) -> Case {
 
 fn q(db: &TestDb, sql: &str) -> String {
     match db.kind {
-        common::Kind::Sqlite => sql.replace('$', "?"),
-        common::Kind::Postgres => sql.to_string(),
+        helpers::Kind::Sqlite => sql.replace('$', "?"),
+        helpers::Kind::Postgres => sql.to_string(),
     }
 }
 
@@ -140,10 +139,10 @@ async fn user(db: &TestDb, n: &str) -> UserId {
 
 /// A test database whose master key the test keeps (to open it again, or restore into
 /// another).
-async fn open_keeping(kind: common::Kind) -> Option<(TestDb, String)> {
+async fn open_keeping(kind: helpers::Kind) -> Option<(TestDb, String)> {
     let mk = MasterKey::generate();
     let text = mk.to_text().to_string();
-    let db = common::open_with(kind, KeyRing::new(mk, vec![])).await?;
+    let db = helpers::open_with(kind, KeyRing::new(mk, vec![])).await?;
     Some((db, text))
 }
 
@@ -151,19 +150,19 @@ fn ring_from(text: &str) -> KeyRing {
     KeyRing::new(MasterKey::from_text(text).unwrap(), vec![])
 }
 
-async fn open_empty(kind: common::Kind, ring: KeyRing) -> Option<reunite_store::Store> {
-    let dir = std::env::temp_dir().join(common::unique("reunite-restore"));
+async fn open_empty(kind: helpers::Kind, ring: KeyRing) -> Option<reunite_store::Store> {
+    let dir = std::env::temp_dir().join(helpers::unique("reunite-restore"));
     std::fs::create_dir_all(&dir).unwrap();
     let mut o = match kind {
-        common::Kind::Sqlite => {
+        helpers::Kind::Sqlite => {
             reunite_store::OpenOptions::new(reunite_store::sqlite::url_for_path(&dir.join("r.db")))
         }
-        common::Kind::Postgres => {
+        helpers::Kind::Postgres => {
             let url = std::env::var("REUNITE_TEST_POSTGRES_URL")
                 .ok()
                 .filter(|u| !u.is_empty())?;
             let mut o = reunite_store::OpenOptions::new(url);
-            o.pg_schema = Some(common::unique("r"));
+            o.pg_schema = Some(helpers::unique("r"));
             o
         }
     };

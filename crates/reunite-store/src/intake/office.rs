@@ -18,12 +18,11 @@ use crate::intake::{
     FROM_OFFICE, FROM_SEEKER, IntakeKeys, STATUS_KEPT, STATUS_NEW, STATUS_OPENED, StoredMessage,
     insert_message_with_id, keys_text,
 };
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, seal};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use reunite_crypto::{
-    DataKey, FieldContext, OfficePublicKey, OfficeSecretKey, Zeroizing, open_field, open_sealed,
-    seal_field,
+    DataKey, OfficePublicKey, OfficeSecretKey, Zeroizing, open_field, open_sealed, seal_field,
 };
 use reunite_domain::{Action, NewAuditEvent, Timestamp};
 
@@ -35,21 +34,12 @@ const S_REPLY: &str = "intake.pepper_reply_key";
 /// Key id written into reply envelopes (the key itself comes from the code).
 const REPLY_KEY_ID: &str = "reply";
 
-/// Where the office's replies are bound: one message id, one envelope.
-fn reply_context(message_id: &str) -> FieldContext<'_> {
-    FieldContext {
-        table: "intake_messages",
-        column: "body",
-        row_id: message_id,
-    }
-}
-
 /// Encrypts an office reply under the reply key, bound to its message id.
 pub fn seal_reply(reply_key: &DataKey, message_id: &str, text: &str) -> Vec<u8> {
     seal_field(
         reply_key,
         REPLY_KEY_ID,
-        &reply_context(message_id),
+        &seal::field("intake_messages", "body", message_id),
         text.as_bytes(),
     )
 }
@@ -65,7 +55,7 @@ pub fn open_reply(
     }
     Ok(open_field(
         reply_key,
-        &reply_context(&message.id),
+        &seal::field("intake_messages", "body", &message.id),
         &message.body,
     )?)
 }
@@ -134,11 +124,7 @@ impl Store {
         let (sk_key_id, sk_key) = self.new_data_key(&mut tx, "office-secret", now).await?;
         let (lookup_id, _) = self.new_data_key(&mut tx, "pepper-lookup", now).await?;
         let (reply_id, _) = self.new_data_key(&mut tx, "pepper-reply", now).await?;
-        let ctx = FieldContext {
-            table: "settings",
-            column: "value",
-            row_id: S_SK,
-        };
+        let ctx = seal::field("settings", "value", S_SK);
         let sealed_sk = seal_field(&sk_key, &sk_key_id, &ctx, sk.to_text().as_bytes());
         let sealed_sk = B64.encode(sealed_sk);
         let q = self
@@ -202,11 +188,7 @@ impl Store {
         let sealed = B64
             .decode(self.required_setting(S_SK).await?)
             .map_err(|_| StoreError::Corrupt("office secret key"))?;
-        let ctx = FieldContext {
-            table: "settings",
-            column: "value",
-            row_id: S_SK,
-        };
+        let ctx = seal::field("settings", "value", S_SK);
         let text = open_field(&dk, &ctx, &sealed)?;
         let text =
             std::str::from_utf8(&text).map_err(|_| StoreError::Corrupt("office secret key"))?;

@@ -1,9 +1,8 @@
 //! DNA tests: sealed details and profiles, row binding, audit of every change and read,
 //! refusal when the audit cannot be written, dump. Written once, run on both backends.
 
-mod common;
-
-use common::TestDb;
+use crate::helpers;
+use crate::helpers::TestDb;
 use reunite_domain::{Case, Name, Person, Timestamp};
 use reunite_store::{
     CaseActor, CustodyNote, DnaDetails, DnaRead, DnaStatus, StoreError, TestedPerson,
@@ -15,8 +14,8 @@ const CANARY: &str = "CANARYMO-77";
 
 fn q(db: &TestDb, sql: &str) -> String {
     match db.kind {
-        common::Kind::Sqlite => sql.replace('$', "?"),
-        common::Kind::Postgres => sql.to_string(),
+        helpers::Kind::Sqlite => sql.replace('$', "?"),
+        helpers::Kind::Postgres => sql.to_string(),
     }
 }
 
@@ -331,7 +330,7 @@ both_backends!(
 /// other file of the database directory.
 #[tokio::test]
 async fn profiles_are_not_on_disk_in_clear() {
-    let db = common::open(common::Kind::Sqlite).await.unwrap();
+    let db = helpers::open(helpers::Kind::Sqlite).await.unwrap();
     let id = setup(&db).await;
     db.store
         .set_dna_profiles(

@@ -10,6 +10,9 @@
 //! code (or the office) can open. The type system keeps intake code away from the master
 //! key: there is no path from an `IntakeStore` to a `Store`.
 
+pub(crate) mod mirror_sync;
+pub(crate) mod office;
+
 use crate::{Backend, OpenOptions, Store, StoreError, WriteGuard};
 use reunite_crypto::{DataKey, OfficePublicKey, Peppers, Zeroizing};
 use reunite_domain::Timestamp;
@@ -86,12 +89,13 @@ impl IntakeStore {
         let backend = Backend::from_url(&opts.url)?;
         let pool_opts = AnyPoolOptions::new().max_connections(opts.max_connections.max(1));
         let pool = match backend {
-            Backend::Sqlite => crate::sqlite::connect(pool_opts, &opts.url).await?,
+            Backend::Sqlite => crate::db::sqlite::connect(pool_opts, &opts.url).await?,
             Backend::Postgres => {
-                crate::postgres::connect(pool_opts, &opts.url, opts.pg_schema.as_deref()).await?
+                crate::db::postgres::connect(pool_opts, &opts.url, opts.pg_schema.as_deref())
+                    .await?
             }
         };
-        crate::migrate::run(&pool, backend).await?;
+        crate::db::migrate::run(&pool, backend).await?;
         Ok(IntakeStore {
             pool,
             backend,
@@ -117,7 +121,7 @@ impl IntakeStore {
             Backend::Postgres => None,
         };
         let tx = self.pool.begin().await?;
-        Ok((WriteGuard(guard), tx))
+        Ok((WriteGuard { _gate: guard }, tx))
     }
 
     /// Stores a new request. [`StoreError::Conflict`] if the code's lookup hash is taken

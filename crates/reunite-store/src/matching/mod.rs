@@ -9,6 +9,8 @@
 //! processes each keep their own; the unique (request, case) pair makes their proposals
 //! idempotent).
 
+pub(crate) mod review;
+
 use crate::{Store, StoreError};
 use reunite_domain::{MatchRecord, Timestamp, TracingRequest};
 use reunite_link::{Index, SearchOptions};

@@ -1,8 +1,7 @@
 //! Storage behaviour, written once and run on both backends.
 
-mod common;
-
-use common::TestDb;
+use crate::helpers;
+use crate::helpers::TestDb;
 use reunite_crypto::{KeyRing, MasterKey};
 use reunite_domain::{Action, Lang, NewAuditEvent, Role, Timestamp, UserId, Username};
 use reunite_store::{NewUser, SessionStage, StoreError};
@@ -65,8 +64,8 @@ both_backends!(
         let b = s.create_user(&new_user("bravo"), "cli", T0).await.unwrap();
         let pool = s.pool_for_tests();
         let q = |sql: &str| match db.kind {
-            common::Kind::Sqlite => sql.replace('$', "?"),
-            common::Kind::Postgres => sql.to_string(),
+            helpers::Kind::Sqlite => sql.replace('$', "?"),
+            helpers::Kind::Postgres => sql.to_string(),
         };
         let env: Vec<u8> = sqlx::query_scalar(&q("SELECT username_enc FROM users WHERE id = $1"))
             .bind(&a.0)
@@ -107,7 +106,7 @@ both_backends!(
         // The store was opened with a ring holding one key; rebuild rings by hand.
         let old = MasterKey::generate();
         let old_text = old.to_text();
-        let db = common::open_with(db.kind, KeyRing::new(old, vec![]))
+        let db = helpers::open_with(db.kind, KeyRing::new(old, vec![]))
             .await
             .unwrap();
         let mut ids = Vec::new();
@@ -163,8 +162,8 @@ both_backends!(
         assert_eq!((ok.events, ok.broken), (6, None));
         let pool = s.pool_for_tests();
         let q = |sql: &str| match db.kind {
-            common::Kind::Sqlite => sql.replace('$', "?"),
-            common::Kind::Postgres => sql.to_string(),
+            helpers::Kind::Sqlite => sql.replace('$', "?"),
+            helpers::Kind::Postgres => sql.to_string(),
         };
         let broken_at = || async {
             s.verify_audit(&mut |_, _| {})
@@ -231,7 +230,7 @@ both_backends!(
         assert_eq!(broken_at().await, Some(6));
 
         // Cut off at the end (a fresh chain, then the last event deleted).
-        let db2 = common::open(db.kind).await.unwrap();
+        let db2 = helpers::open(db.kind).await.unwrap();
         for i in 0..3 {
             db2.store
                 .append_audit(&ev(&format!("e{i}")), T0)
@@ -319,8 +318,8 @@ both_backends!(
     dump_restores_into_an_empty_store_of_either_backend,
     |db: TestDb| async move {
         let s = &db.store;
-        let (ring, k1, k2) = common::ring();
-        let src = common::open_with(db.kind, ring).await.unwrap();
+        let (ring, k1, k2) = helpers::ring();
+        let src = helpers::open_with(db.kind, ring).await.unwrap();
         let _ = s;
         let id = src
             .store
@@ -333,8 +332,8 @@ both_backends!(
         assert!(stats.total() >= 5);
         let text = String::from_utf8(buf.clone()).unwrap();
         assert!(!text.contains("dumped"), "names stay sealed in a dump");
-        for target in [common::Kind::Sqlite, common::Kind::Postgres] {
-            let key = if target == common::Kind::Sqlite {
+        for target in [helpers::Kind::Sqlite, helpers::Kind::Postgres] {
+            let key = if target == helpers::Kind::Sqlite {
                 &k1
             } else {
                 &k2
@@ -357,8 +356,8 @@ both_backends!(
             ));
         }
         // A damaged dump changes nothing.
-        let (ring, _, _) = common::ring();
-        let dst = open_empty(common::Kind::Sqlite, ring).await.unwrap();
+        let (ring, _, _) = helpers::ring();
+        let dst = open_empty(helpers::Kind::Sqlite, ring).await.unwrap();
         let mut damaged = text.lines().take(4).collect::<Vec<_>>().join("\n");
         damaged.push_str("\n{\"t\":\"users\",\"r\":{\"id\":5}}\n");
         let r = dst.restore_dump(&mut damaged.as_bytes(), &mut |_| {}).await;
@@ -372,19 +371,19 @@ both_backends!(
     }
 );
 
-async fn open_empty(kind: common::Kind, ring: KeyRing) -> Option<reunite_store::Store> {
-    let dir = std::env::temp_dir().join(common::unique("reunite-restore"));
+async fn open_empty(kind: helpers::Kind, ring: KeyRing) -> Option<reunite_store::Store> {
+    let dir = std::env::temp_dir().join(helpers::unique("reunite-restore"));
     std::fs::create_dir_all(&dir).unwrap();
     let mut o = match kind {
-        common::Kind::Sqlite => {
+        helpers::Kind::Sqlite => {
             reunite_store::OpenOptions::new(reunite_store::sqlite::url_for_path(&dir.join("r.db")))
         }
-        common::Kind::Postgres => {
+        helpers::Kind::Postgres => {
             let url = std::env::var("REUNITE_TEST_POSTGRES_URL")
                 .ok()
                 .filter(|u| !u.is_empty())?;
             let mut o = reunite_store::OpenOptions::new(url);
-            o.pg_schema = Some(common::unique("r"));
+            o.pg_schema = Some(helpers::unique("r"));
             o
         }
     };
@@ -396,13 +395,13 @@ both_backends!(
     every_table_is_dumped_or_deliberately_left_out,
     |db: TestDb| async move {
         let tables: Vec<String> = match db.kind {
-        common::Kind::Sqlite => sqlx::query_scalar(
+        helpers::Kind::Sqlite => sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
         )
         .fetch_all(db.store.pool_for_tests())
         .await
         .unwrap(),
-        common::Kind::Postgres => sqlx::query_scalar(
+        helpers::Kind::Postgres => sqlx::query_scalar(
             "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
         )
         .fetch_all(db.store.pool_for_tests())
@@ -423,8 +422,8 @@ both_backends!(
 /// The two backends' migrations create the same tables with the same columns.
 #[tokio::test]
 async fn migrations_mirror_each_other() {
-    let lite = common::open(common::Kind::Sqlite).await.unwrap();
-    let Some(pg) = common::open(common::Kind::Postgres).await else {
+    let lite = helpers::open(helpers::Kind::Sqlite).await.unwrap();
+    let Some(pg) = helpers::open(helpers::Kind::Postgres).await else {
         return;
     };
     let lite_cols: Vec<(String, String)> = sqlx::query_as(
@@ -458,7 +457,7 @@ async fn migrations_mirror_each_other() {
 /// other file in the directory.
 #[tokio::test]
 async fn canary_is_not_on_disk_in_clear() {
-    let db = common::open(common::Kind::Sqlite).await.unwrap();
+    let db = helpers::open(helpers::Kind::Sqlite).await.unwrap();
     let canary = "canary-7f3a9-xq";
     db.store
         .create_user(&new_user(canary), "cli", T0)
@@ -485,7 +484,7 @@ both_backends!(
     |db: TestDb| async move {
         let old = MasterKey::generate();
         let old_text = old.to_text();
-        let db = common::open_with(db.kind, KeyRing::new(old, vec![]))
+        let db = helpers::open_with(db.kind, KeyRing::new(old, vec![]))
             .await
             .unwrap();
         let mut ids = Vec::new();
@@ -503,8 +502,8 @@ both_backends!(
         // A rotation that died after re-wrapping three data keys: do those three by hand.
         let pool = db.store.pool_for_tests();
         let q = |sql: &str| match db.kind {
-            common::Kind::Sqlite => sql.replace('$', "?"),
-            common::Kind::Postgres => sql.to_string(),
+            helpers::Kind::Sqlite => sql.replace('$', "?"),
+            helpers::Kind::Postgres => sql.to_string(),
         };
         let rows: Vec<(String, String, Vec<u8>)> =
             sqlx::query_as("SELECT id, purpose, wrapped FROM data_keys ORDER BY id")

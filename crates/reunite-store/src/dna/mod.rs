@@ -8,56 +8,14 @@
 //! event cannot be written.
 
 use crate::cases::CaseActor;
-use crate::{Store, StoreError};
-use reunite_crypto::FieldContext;
+use crate::db::tx::one_row_or_rollback;
+use crate::{Store, StoreError, seal};
+pub use reunite_domain::dna::DnaStatus;
 use reunite_domain::{Action, NewAuditEvent, Timestamp};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 const TABLE: &str = "dna_tests";
-
-/// Where a DNA test stands. Stored in clear: it identifies nobody.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DnaStatus {
-    /// Registered in the office; samples not yet sent.
-    Registered,
-    /// Samples sent to the lab.
-    SamplesSent,
-    /// The lab's profiles were imported.
-    ProfilesReceived,
-    /// The report was issued.
-    Reported,
-    /// Cancelled.
-    Cancelled,
-}
-
-impl DnaStatus {
-    /// Every status, in workflow order.
-    pub const ALL: [DnaStatus; 5] = [
-        DnaStatus::Registered,
-        DnaStatus::SamplesSent,
-        DnaStatus::ProfilesReceived,
-        DnaStatus::Reported,
-        DnaStatus::Cancelled,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DnaStatus::Registered => "registered",
-            DnaStatus::SamplesSent => "samples_sent",
-            DnaStatus::ProfilesReceived => "profiles_received",
-            DnaStatus::Reported => "reported",
-            DnaStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
 
 /// One person whose sample the lab typed. Persons are identified by their role in the case
 /// and the sample label the lab uses, never by name.
@@ -177,14 +135,6 @@ impl DnaRead {
     }
 }
 
-fn ctx<'a>(column: &'a str, row: &'a str) -> FieldContext<'a> {
-    FieldContext {
-        table: TABLE,
-        column,
-        row_id: row,
-    }
-}
-
 const SELECT_META: &str = "SELECT id, case_id, match_ref, status, \
      CAST(CASE WHEN profiles_enc IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_profiles, \
      version, created_at, updated_at FROM dna_tests";
@@ -196,7 +146,9 @@ fn meta_from_row(r: &sqlx::any::AnyRow) -> Result<DnaTestMeta, StoreError> {
         id: r.try_get("id")?,
         case_id: r.try_get("case_id")?,
         match_ref: r.try_get("match_ref")?,
-        status: DnaStatus::parse(&status).ok_or(StoreError::Corrupt("dna status"))?,
+        status: status
+            .parse::<DnaStatus>()
+            .map_err(|_| StoreError::Corrupt("dna status"))?,
         has_profiles: has != 0,
         version: r.try_get("version")?,
         created_at: Timestamp(r.try_get("created_at")?),
@@ -212,15 +164,6 @@ struct Sealed {
 }
 
 impl Store {
-    async fn dna_actor(&self, actor: &CaseActor) -> Result<String, StoreError> {
-        match actor {
-            CaseActor::Staff(u) => self.pseudonym("user", &u.0).await,
-            CaseActor::Cli => Ok("cli".into()),
-            CaseActor::Demo => Ok("demo".into()),
-            CaseActor::Member(u) => self.pseudonym("user", &u.0).await,
-        }
-    }
-
     async fn dna_event(
         &self,
         actor: &CaseActor,
@@ -229,7 +172,7 @@ impl Store {
         detail: &str,
     ) -> Result<NewAuditEvent, StoreError> {
         Ok(NewAuditEvent {
-            actor: self.dna_actor(actor).await?,
+            actor: self.audit_actor(actor).await?,
             action,
             subject: self.pseudonym("dna", id).await?,
             detail: detail.into(),
@@ -256,7 +199,12 @@ impl Store {
         let (_g, mut tx) = self.begin_write().await?;
         self.append_audit_in(&mut tx, &event, now).await?;
         let (key_id, key) = self.new_data_key(&mut tx, TABLE, now).await?;
-        let enc = reunite_crypto::seal_field(&key, &key_id, &ctx("details_enc", &id), &body);
+        let enc = reunite_crypto::seal_field(
+            &key,
+            &key_id,
+            &seal::field(TABLE, "details_enc", &id),
+            &body,
+        );
         let q = self.backend.sql(
             "INSERT INTO dna_tests (id, case_id, match_ref, key_id, details_enc, profiles_enc, \
              status, created_at, updated_at, version) \
@@ -310,7 +258,11 @@ impl Store {
 
     async fn open_details(&self, id: &str, s: &Sealed) -> Result<DnaDetails, StoreError> {
         let key = self.data_key(&s.key_id).await?;
-        let plain = reunite_crypto::open_field(&key, &ctx("details_enc", id), &s.details_enc)?;
+        let plain = reunite_crypto::open_field(
+            &key,
+            &seal::field(TABLE, "details_enc", id),
+            &s.details_enc,
+        )?;
         serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("dna details"))
     }
 
@@ -353,7 +305,8 @@ impl Store {
             None => None,
             Some(enc) => {
                 let key = self.data_key(&sealed.key_id).await?;
-                let plain = reunite_crypto::open_field(&key, &ctx("profiles_enc", id), enc)?;
+                let plain =
+                    reunite_crypto::open_field(&key, &seal::field(TABLE, "profiles_enc", id), enc)?;
                 Some(
                     String::from_utf8(plain.to_vec())
                         .map_err(|_| StoreError::Corrupt("dna profiles"))?,
@@ -439,7 +392,7 @@ impl Store {
         }
         self.append_audit_in(&mut tx, &event, now).await?;
         let key = self.data_key(&key_id).await?;
-        let enc = reunite_crypto::seal_field(&key, &key_id, &ctx(column, id), &body);
+        let enc = reunite_crypto::seal_field(&key, &key_id, &seal::field(TABLE, column, id), &body);
         // `column` is one of two constants, never input.
         let q = self.backend.sql(&format!(
             "UPDATE dna_tests SET {column} = $1, status = $2, updated_at = $3, \
@@ -453,12 +406,9 @@ impl Store {
             .bind(expected_version)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() != 1 {
-            // Roll back now: a dropped transaction is rolled back later, and until then
-            // it holds SQLite's write lock against the next writer.
-            tx.rollback().await?;
+        let Some(tx) = one_row_or_rollback(tx, done.rows_affected()).await? else {
             return Err(StoreError::Conflict("dna test changed since it was opened"));
-        }
+        };
         tx.commit().await?;
         Ok(expected_version + 1)
     }

@@ -281,7 +281,7 @@ impl Store {
         out: &mut (dyn Write + Send),
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<DumpStats, StoreError> {
-        let version = crate::migrate::latest_version();
+        let version = crate::db::migrate::latest_version();
         writeln!(
             out,
             "{}",
@@ -362,10 +362,10 @@ impl Store {
             return Err(bad(1, "not a reunite dump"));
         }
         let schema = header.get("schema").and_then(Value::as_i64).unwrap_or(0);
-        if schema > crate::migrate::latest_version() {
+        if schema > crate::db::migrate::latest_version() {
             return Err(StoreError::SchemaTooNew {
                 found: schema,
-                known: crate::migrate::latest_version(),
+                known: crate::db::migrate::latest_version(),
             });
         }
         let mut counts: Vec<(String, u64)> = TABLES.iter().map(|t| (t.0.to_string(), 0)).collect();

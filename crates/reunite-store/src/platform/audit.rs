@@ -5,7 +5,7 @@
 //! The head of the chain (last sequence number and its hash) is kept in `settings` and
 //! MAC-ed as well, so that cutting events off the end is detected too.
 
-use crate::keys::SystemKey;
+use crate::platform::keys::SystemKey;
 use crate::{Backend, Store, StoreError};
 use reunite_domain::{AuditEvent, NewAuditEvent, Timestamp};
 use sqlx::Row;

@@ -1,0 +1,167 @@
+//! The check-in page: finding a trip by its code, wrong PINs, check-ins.
+
+use super::{CheckinKind, CheckinTarget, code_lookup, targets};
+use crate::platform::keys::SystemKey;
+use crate::{Store, StoreError, seal};
+use reunite_domain::travel::Stage;
+use reunite_domain::{Action, Timestamp};
+use sqlx::Row;
+
+impl Store {
+    /// The active trip a check-in code belongs to, if any.
+    pub async fn checkin_target(&self, code: &str) -> Result<Option<CheckinTarget>, StoreError> {
+        let index = self.system_key(SystemKey::Index).await?;
+        let lookup = code_lookup(&index, code);
+        let q = self.backend.sql(
+            "SELECT id, pin_phc, duress_phc, wrong_pins, last_attempt_at FROM trips \
+             WHERE code_lookup = $1 AND status = 'active'",
+        );
+        let row = sqlx::query(&q)
+            .bind(lookup.to_vec())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(CheckinTarget {
+                trip_id: r.try_get("id")?,
+                pin_phc: r.try_get("pin_phc")?,
+                duress_phc: r.try_get("duress_phc")?,
+                wrong_pins: r.try_get("wrong_pins")?,
+                last_attempt_at: Timestamp(r.try_get("last_attempt_at")?),
+            })
+        })
+        .transpose()
+    }
+
+    /// Counts a wrong PIN for a trip.
+    pub async fn record_wrong_pin(&self, trip_id: &str, now: Timestamp) -> Result<(), StoreError> {
+        let event = self
+            .trip_event("traveller", Action::SignInFailed, trip_id, "trip_wrong_pin")
+            .await?;
+        let (_g, mut tx) = self.begin_write().await?;
+        let q = self.backend.sql(
+            "UPDATE trips SET wrong_pins = wrong_pins + 1, last_attempt_at = $1 WHERE id = $2",
+        );
+        sqlx::query(&q)
+            .bind(now.millis())
+            .bind(trip_id)
+            .execute(&mut *tx)
+            .await?;
+        self.append_audit_in(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a check-in. `Ok` and `Duress` move the deadline exactly alike (so that no
+    /// reminder reaches her phone after a duress check-in and nothing on her side shows a
+    /// difference); `Duress` also raises the highest alert in the same transaction, which
+    /// only an acknowledgement in the office closes. `Back` ends the trip.
+    pub async fn record_checkin(
+        &self,
+        trip_id: &str,
+        kind: CheckinKind,
+        city: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let meta = self.trip_meta(trip_id).await?.ok_or(StoreError::NotFound)?;
+        let due = meta
+            .schedule
+            .next_deadline(now)
+            .map_err(|_| StoreError::Corrupt("trip schedule"))?;
+        let (key_id, key) = self.trip_key(trip_id).await?;
+        let checkin_event = self
+            .trip_event("traveller", Action::RecordChange, trip_id, "trip_checkin")
+            .await?;
+        let alert_event = self
+            .trip_event("traveller", Action::RecordCreate, trip_id, "trip_alert")
+            .await?;
+        let id = crate::new_id("chk");
+        let city_enc = (!city.is_empty()).then(|| {
+            reunite_crypto::seal_field(
+                &key,
+                &key_id,
+                &seal::field("trip_checkins", "city_enc", &id),
+                city.as_bytes(),
+            )
+        });
+        let (_g, mut tx) = self.begin_write().await?;
+        self.append_audit_in(&mut tx, &checkin_event, now).await?;
+        let q = self.backend.sql(
+            "INSERT INTO trip_checkins (id, trip_id, kind, at, city_enc) VALUES ($1, $2, $3, $4, $5)",
+        );
+        sqlx::query(&q)
+            .bind(&id)
+            .bind(trip_id)
+            .bind(kind.as_str())
+            .bind(now.millis())
+            .bind(city_enc)
+            .execute(&mut *tx)
+            .await?;
+        let q = match kind {
+            CheckinKind::Back => self.backend.sql(
+                "UPDATE trips SET status = 'returned', returned_at = $1, last_checkin_at = $1, \
+                 wrong_pins = 0, last_attempt_at = $1, updated_at = $1 \
+                 WHERE id = $3 AND status = 'active' AND $2 = $2",
+            ),
+            CheckinKind::Ok | CheckinKind::Duress => self.backend.sql(
+                "UPDATE trips SET last_checkin_at = $1, next_due_at = $2, stage_sent = 0, \
+                 wrong_pins = 0, last_attempt_at = $1, updated_at = $1 \
+                 WHERE id = $3 AND status = 'active'",
+            ),
+        };
+        sqlx::query(&q)
+            .bind(now.millis())
+            .bind(due.millis())
+            .bind(trip_id)
+            .execute(&mut *tx)
+            .await?;
+        if kind == CheckinKind::Duress {
+            self.append_audit_in(&mut tx, &alert_event, now).await?;
+            self.insert_alert(&mut tx, trip_id, Stage::Duress, now, now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts an alert and its outgoing messages unless it exists. True if inserted.
+    pub(super) async fn insert_alert(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        trip_id: &str,
+        stage: Stage,
+        deadline: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let alert_id = crate::new_id("alert");
+        let q = self.backend.sql(
+            "INSERT INTO trip_alerts (id, trip_id, stage, deadline_at, raised_at, acked_at, \
+             acked_by, ack_note_enc) VALUES ($1, $2, $3, $4, $5, 0, '', NULL) \
+             ON CONFLICT (trip_id, deadline_at, stage) DO NOTHING",
+        );
+        let done = sqlx::query(&q)
+            .bind(&alert_id)
+            .bind(trip_id)
+            .bind(stage.number())
+            .bind(deadline.millis())
+            .bind(now.millis())
+            .execute(&mut **tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        for target in targets(stage) {
+            let q = self.backend.sql(
+                "INSERT INTO trip_outbox (id, alert_id, target, created_at, next_try_at, \
+                 sent_at, attempts) VALUES ($1, $2, $3, $4, $4, 0, 0)",
+            );
+            sqlx::query(&q)
+                .bind(crate::new_id("msg"))
+                .bind(&alert_id)
+                .bind(target)
+                .bind(now.millis())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(true)
+    }
+}
