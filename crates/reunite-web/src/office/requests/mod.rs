@@ -27,7 +27,6 @@ use serde::Deserialize;
 const LIST_LIMIT: i64 = 500;
 /// Longest reply (the same bound as a seeker's note).
 const MAX_REPLY: usize = crate::public::intake::form::MAX_NOTE;
-/// Who works with requests.
 
 pub(crate) fn routes() -> Router<OfficeState> {
     Router::new()

@@ -27,7 +27,6 @@ use reunite_domain::{Lang, Role, Username};
 use reunite_store::{CaseActor, FROM_OFFICE, NewUser, RequestPayload, StoreError};
 use serde::Deserialize;
 
-/// Who works with matches.
 /// Longest note, excerpt or message.
 const MAX_TEXT: usize = crate::public::intake::form::MAX_NOTE;
 /// Rows in the queue.
@@ -553,7 +552,7 @@ pub(crate) struct MemberInvitePage {
 }
 
 async fn may_act(state: &OfficeState, staff: &Staff, case_id: &str) -> Result<(), WebError> {
-    policy::require(&staff, Act::Open, Subject::Match)?;
+    policy::require(staff, Act::Open, Subject::Match)?;
     if policy::acts_for_mother(state, staff, case_id).await? {
         Ok(())
     } else {

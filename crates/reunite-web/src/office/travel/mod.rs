@@ -28,7 +28,6 @@ use reunite_store::{
 };
 use serde::Deserialize;
 
-/// Who works with trips.
 /// Longest free-text field.
 const MAX_TEXT: usize = 4000;
 
