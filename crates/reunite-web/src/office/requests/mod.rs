@@ -153,33 +153,6 @@ pub(crate) struct ViewPage {
     max_reply: usize,
 }
 
-fn cause_label(t: Tr, c: Option<Cause>) -> &'static str {
-    match c {
-        Some(Cause::Repatriation) => t.s("case.cause.repatriation"),
-        Some(Cause::Flight) => t.s("case.cause.flight"),
-        Some(Cause::Trafficking) => t.s("case.cause.trafficking"),
-        Some(Cause::Other) => t.s("case.cause.other"),
-        None => t.s("case.unknown"),
-    }
-}
-
-fn relation_label(t: Tr, r: Option<Relation>) -> &'static str {
-    match r {
-        Some(Relation::Child) => t.s("req.relation.child"),
-        Some(Relation::Relative) => t.s("req.relation.relative"),
-        None => t.s("case.unknown"),
-    }
-}
-
-fn lang_name(code: &str) -> &'static str {
-    match code {
-        "ko" => "한국어",
-        "zh" => "简体中文",
-        "en" => "English",
-        _ => "?",
-    }
-}
-
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct ViewQuery {
     #[serde(default)]
@@ -235,14 +208,16 @@ async fn open_page(
         id: opened.id.clone(),
         status: status_label(t, status),
         filed: format_utc(opened.created_at),
-        seeker_lang: lang_name(&payload.lang),
-        relation: relation_label(t, r.relation),
+        seeker_lang: Lang::from_tag(&payload.lang)
+            .map(|l| Tr::new(l).s("lang.name"))
+            .unwrap_or("?"),
+        relation: t.label_or(r.relation, "case.unknown"),
         sought: person_view(t, &r.sought),
         seeker: person_view(t, &r.seeker),
         father: r.father.as_ref().map(|f| person_view(t, f)),
         sep_when: date_text(t, &sep.date),
         sep_where: place_text(t, &sep.place),
-        sep_how: cause_label(t, sep.cause),
+        sep_how: t.label_or(sep.cause, "case.unknown"),
         residence: place_text(t, &r.residence_cn),
         note: payload.note.clone(),
         messages,

@@ -44,10 +44,6 @@ pub(crate) fn routes() -> Router<OfficeState> {
         )
 }
 
-fn state_label(t: Tr, s: MatchState) -> &'static str {
-    t.s(&format!("review.state.{}", s.as_str()))
-}
-
 fn short_id(id: &str) -> String {
     id.chars().take(12).collect()
 }
@@ -119,7 +115,7 @@ pub(crate) async fn queue(
         .into_iter()
         .map(|c| QueueRow {
             short: short_id(&c.id),
-            state: state_label(t, c.state),
+            state: t.label(c.state),
             probability: format!("{:.3}", c.probability),
             request: short_id(&c.request_id),
             case: c.case_id,
@@ -134,7 +130,7 @@ pub(crate) async fn queue(
         rows,
         states: MatchState::ALL
             .into_iter()
-            .map(|s| (s.as_str(), state_label(t, s), filter == Some(s)))
+            .map(|s| (s.as_str(), t.label(s), filter == Some(s)))
             .collect(),
         all_open: filter.is_none(),
     }))
@@ -271,7 +267,7 @@ async fn view_page(
         .map(|s| StepRow {
             step: t.s(&format!("review.step.{}", s.step)),
             to: MatchState::parse(&s.to)
-                .map(|m| state_label(t, m))
+                .map(|m| t.label(m))
                 .unwrap_or(""),
             who: who(&s.actor),
             at: format_utc(s.at),
@@ -324,7 +320,7 @@ async fn view_page(
         id: id.to_string(),
         request_id: c.summary.request_id.clone(),
         case_id: c.summary.case_id.clone(),
-        state: state_label(t, c.summary.state),
+        state: t.label(c.summary.state),
         probability: format!("{:.4}", c.detail.probability),
         weight: format!("{:+.2}", c.detail.match_weight),
         explain: c
@@ -678,7 +674,7 @@ mod tests {
         for lang in [Lang::Ko, Lang::Zh, Lang::En] {
             let t = Tr::new(lang);
             for s in MatchState::ALL {
-                assert_ne!(state_label(t, s), "?");
+                assert_ne!(t.label(s), "?");
                 for step in Step::office_steps(s) {
                     let k = format!("review.do.{}", step.as_str());
                     assert_ne!(t.s(&k), "?", "{k}");
