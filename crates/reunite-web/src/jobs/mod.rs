@@ -1,4 +1,6 @@
 //! Work that runs beside the web server: delivery of travel messages, the escalation run and
 //! its watchdog.
 
+pub mod escalation;
 pub mod notify;
+pub mod watchdog;

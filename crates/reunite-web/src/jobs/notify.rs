@@ -1,5 +1,6 @@
-//! Outgoing travel messages and the jobs that send them (issue 8): the escalation run,
-//! delivery of the outbox by SMTP or an SMS gateway webhook, and the watchdog.
+//! Outgoing travel messages (issue 8): their texts, and their delivery by SMTP or an SMS
+//! gateway webhook. The jobs that send them are [`super::escalation`] and
+//! [`super::watchdog`]; their entry points are re-exported here.
 //!
 //! The texts are i18n messages (`travel.msg.*`) that carry no organisation name and no
 //! word of [`crate::kernel::words`]: they may land on a phone the police inspect or pass a
@@ -16,10 +17,12 @@ use crate::kernel::words::find_sensitive;
 use base64::Engine as _;
 use reunite_domain::travel::Stage;
 use reunite_domain::{Lang, Timestamp};
-use reunite_store::{OutboxItem, Store, StoreError};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+pub use super::escalation::{RunReport, run_once};
+pub use super::watchdog::{WATCHDOG_REPEAT_MS, WATCHDOG_STALE_MS, watchdog_once};
 
 /// Where messages go and how.
 #[derive(Debug, Clone, Default)]
@@ -278,138 +281,6 @@ async fn webhook_send(cfg: &NotifyConfig, to: &str, msg: &Message) -> Result<(),
     } else {
         Err(NotifyError::Refused(code.to_string()))
     }
-}
-
-/// What one run of the travel job did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunReport {
-    /// Alerts raised.
-    pub raised: u64,
-    /// Messages delivered.
-    pub sent: u64,
-    /// Messages that failed (retried later).
-    pub failed: u64,
-}
-
-/// Addresses for one outbox item.
-async fn addresses(
-    store: &Store,
-    cfg: &NotifyConfig,
-    item: &OutboxItem,
-    now: Timestamp,
-) -> Result<(Lang, Vec<String>), StoreError> {
-    match item.target.as_str() {
-        "oncall" => Ok((cfg.staff_lang, cfg.oncall.clone())),
-        "senior" => Ok((cfg.staff_lang, cfg.senior.clone())),
-        "traveller" => {
-            let d = store.travel_delivery(&item.trip_id, now).await?;
-            let lang = match d.lang.as_str() {
-                "zh" => Lang::Zh,
-                "en" => Lang::En,
-                _ => Lang::Ko,
-            };
-            Ok((lang, vec![d.reminder_to.clone()]))
-        }
-        _ => {
-            let d = store.travel_delivery(&item.trip_id, now).await?;
-            Ok((cfg.staff_lang, d.contacts.clone()))
-        }
-    }
-}
-
-/// One run at `now`: escalates (idempotent), then sends what is due in the outbox. A
-/// message that fails is retried with a growing delay (1, 2, 4 … up to 30 minutes).
-pub async fn run_once(
-    store: &Store,
-    cfg: &NotifyConfig,
-    now: Timestamp,
-) -> Result<RunReport, StoreError> {
-    let mut report = RunReport {
-        raised: store.travel_escalate(now).await?.raised,
-        ..RunReport::default()
-    };
-    for item in store.travel_outbox_due(now, 100).await? {
-        let (lang, to) = addresses(store, cfg, &item, now).await?;
-        let msg = render_message(
-            lang,
-            &item.target,
-            item.stage,
-            &item.trip_id,
-            item.deadline_at,
-        );
-        let mut ok = true;
-        let mut any = false;
-        for a in to.iter().filter(|a| !a.is_empty()) {
-            let Some(addr) = parse_address(a) else {
-                continue;
-            };
-            any = true;
-            if let Err(e) = send(cfg, &addr, &msg).await {
-                tracing::warn!(error = %e, target = %item.target, "travel message not delivered");
-                ok = false;
-            }
-        }
-        if !any {
-            tracing::warn!(target = %item.target, "travel message has no usable address");
-        }
-        let backoff = 60_000i64 << item.attempts.clamp(0, 5);
-        store
-            .travel_outbox_result(&item.id, ok, now.plus_millis(backoff.min(1_800_000)), now)
-            .await?;
-        if ok {
-            report.sent += 1;
-        } else {
-            report.failed += 1;
-        }
-    }
-    Ok(report)
-}
-
-/// The scheduler counts as stopped after this long without a run.
-pub const WATCHDOG_STALE_MS: i64 = 5 * 60_000;
-/// The watchdog repeats its alert at most this often.
-pub const WATCHDOG_REPEAT_MS: i64 = 30 * 60_000;
-
-/// One watchdog check at `now`: when trips are active and the scheduler (of any process)
-/// has not run for five minutes, alerts on-call and senior directly (not through the
-/// outbox, which the stopped scheduler would not send), at most every 30 minutes. Returns
-/// whether it alerted.
-pub async fn watchdog_once(
-    store: &Store,
-    cfg: &NotifyConfig,
-    now: Timestamp,
-) -> Result<bool, StoreError> {
-    if store.active_trip_count().await? == 0 {
-        return Ok(false);
-    }
-    let last = store.travel_heartbeat().await?;
-    if last.is_some_and(|t| now.millis_since(t) < WATCHDOG_STALE_MS) {
-        return Ok(false);
-    }
-    let alerted: Option<Timestamp> = store
-        .setting(reunite_store::travel::WATCHDOG_SETTING)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .map(Timestamp);
-    if alerted.is_some_and(|t| now.millis_since(t) < WATCHDOG_REPEAT_MS) {
-        return Ok(false);
-    }
-    store
-        .set_setting(
-            reunite_store::travel::WATCHDOG_SETTING,
-            &now.millis().to_string(),
-        )
-        .await?;
-    let msg = render_watchdog(cfg.staff_lang, last);
-    tracing::error!("travel scheduler has stopped; alerting");
-    for a in cfg.oncall.iter().chain(cfg.senior.iter()) {
-        if let Some(addr) = parse_address(a)
-            && let Err(e) = send(cfg, &addr, &msg).await
-        {
-            tracing::warn!(error = %e, "watchdog alert not delivered");
-        }
-    }
-    Ok(true)
 }
 
 #[cfg(test)]

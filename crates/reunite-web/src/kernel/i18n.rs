@@ -108,6 +108,13 @@ pub fn lang_code(l: Lang) -> &'static str {
     }
 }
 
+/// The language of a short code, exactly as [`lang_code`] prints it (`ko`, `zh`, `en`):
+/// the one parser of the codes in forms, URLs and stored records. Unlike
+/// [`Lang::from_tag`], nothing else is accepted (no `ko-KR`, no `KO`).
+pub fn lang_from_code(code: &str) -> Option<Lang> {
+    Lang::ALL.into_iter().find(|l| lang_code(*l) == code)
+}
+
 /// Every key of a language (for tests).
 pub fn keys(lang: Lang) -> Vec<&'static str> {
     let mut k: Vec<_> = CATALOGS

@@ -17,18 +17,17 @@
 
 use crate::OfficeState;
 use crate::kernel::i18n::Tr;
-use crate::public::intake::Chrome;
+use crate::public::chrome::{Chrome, field, form_lang, html, icon, pad, script, stylesheet};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use reunite_crypto::PasswordCheck;
 use reunite_domain::Lang;
 use reunite_store::CheckinKind;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 /// Settings of the check-in page.
 #[derive(Debug, Clone)]
@@ -87,8 +86,8 @@ pub(crate) fn routes(cfg: &CheckinConfig) -> Router<OfficeState> {
     let p = cfg.normalized_path();
     Router::new()
         .route(&p, get(landing).post(step))
-        .route(&format!("{p}p.css"), get(crate::public::intake::stylesheet))
-        .route(&format!("{p}p.js"), get(crate::public::intake::script))
+        .route(&format!("{p}p.css"), get(stylesheet))
+        .route(&format!("{p}p.js"), get(script))
         .route(&format!("{p}icon"), get(icon))
 }
 
@@ -105,57 +104,9 @@ struct DonePage {
     c: Chrome,
 }
 
-#[derive(Template)]
-#[template(path = "public/exit.html")]
-struct ExitPage {
-    c: Chrome,
-}
-
-#[derive(Template)]
-#[template(path = "public/notice.html")]
-struct NoticePage {
-    c: Chrome,
-    message: &'static str,
-}
-
-fn html<T: Template>(status: StatusCode, page: &T) -> Response {
-    match page.render() {
-        Ok(body) => (status, Html(body)).into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
-    }
-}
-
 fn chrome(state: &OfficeState, lang: Lang) -> Chrome {
     let cfg = &state.cfg().checkin;
-    Chrome {
-        t: Tr::new(lang),
-        title: cfg.title.clone(),
-        prefix: cfg.normalized_path(),
-        exit_url: cfg.exit_url.clone(),
-    }
-}
-
-fn parse_lang(s: Option<&str>) -> Lang {
-    match s {
-        Some("ko") => Lang::Ko,
-        Some("en") => Lang::En,
-        _ => Lang::Zh,
-    }
-}
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-async fn icon() -> Response {
-    (
-        [(header::CONTENT_TYPE, "image/svg+xml")],
-        include_str!("../../static/public_icon.svg"),
-    )
-        .into_response()
+    Chrome::new(lang, &cfg.title, cfg.normalized_path(), &cfg.exit_url)
 }
 
 async fn landing(State(state): State<OfficeState>) -> Response {
@@ -178,37 +129,23 @@ async fn step(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let start = tokio::time::Instant::now();
-    let lang = parse_lang(field(&pairs, "lang"));
+    let lang = form_lang(field(&pairs, "lang"));
     match field(&pairs, "step").unwrap_or("") {
         "save" => {
             let client = peer.ip().to_string().into_bytes();
             if !state.checkin_limiter().check(&client, state.now()) {
-                return html(
+                return chrome(&state, lang).notice(
                     StatusCode::TOO_MANY_REQUESTS,
-                    &NoticePage {
-                        c: chrome(&state, lang),
-                        message: Tr::new(lang).s("checkin.too_many"),
-                    },
+                    Tr::new(lang).s("checkin.too_many"),
                 );
             }
             let r = check_in(&state, lang, &pairs).await;
             pad(start, state.cfg().checkin.floor_ms).await;
             r
         }
-        "exit" => html(
-            StatusCode::OK,
-            &ExitPage {
-                c: chrome(&state, lang),
-            },
-        ),
+        "exit" => chrome(&state, lang).exit(),
         _ => form(&state, lang, ""),
     }
-}
-
-/// Pads a response to a fixed minimum time from the start of the request, so that how long
-/// it took says nothing about what happened. A security measure, not a test device.
-async fn pad(start: tokio::time::Instant, floor_ms: u64) {
-    tokio::time::sleep_until(start + Duration::from_millis(floor_ms)).await;
 }
 
 /// What an attempt turned out to be.
@@ -321,12 +258,9 @@ async fn check_in(state: &OfficeState, lang: Lang, pairs: &[(String, String)]) -
 }
 
 fn failure(state: &OfficeState, lang: Lang) -> Response {
-    html(
+    chrome(state, lang).notice(
         StatusCode::SERVICE_UNAVAILABLE,
-        &NoticePage {
-            c: chrome(state, lang),
-            message: Tr::new(lang).s("pub.failure"),
-        },
+        Tr::new(lang).s("pub.failure"),
     )
 }
 

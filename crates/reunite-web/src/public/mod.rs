@@ -2,4 +2,5 @@
 //! about anyone. Tracing requests and check-back (`intake`), the travellers' check-in page.
 
 pub mod checkin;
+mod chrome;
 pub mod intake;

@@ -151,7 +151,7 @@ pub fn spawn_jobs(store: reunite_store::Store, clock: Arc<dyn Clock>, cfg: &Trav
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
             loop {
                 tick.tick().await;
-                match reunite_web::jobs::notify::run_once(&store, &notify, clock.now()).await {
+                match reunite_web::jobs::escalation::run_once(&store, &notify, clock.now()).await {
                     Ok(r) if r.raised + r.sent + r.failed > 0 => tracing::info!(
                         raised = r.raised,
                         sent = r.sent,
@@ -171,7 +171,7 @@ pub fn spawn_jobs(store: reunite_store::Store, clock: Arc<dyn Clock>, cfg: &Trav
             loop {
                 tick.tick().await;
                 if let Err(e) =
-                    reunite_web::jobs::notify::watchdog_once(&store, &notify, clock.now()).await
+                    reunite_web::jobs::watchdog::watchdog_once(&store, &notify, clock.now()).await
                 {
                     tracing::warn!(error = %e, "travel watchdog failed");
                 }

@@ -16,6 +16,7 @@
 
 pub(crate) mod form;
 
+use super::chrome::{self, Chrome, field, form_lang, html, pad, script, stylesheet};
 use crate::kernel::headers;
 use crate::kernel::i18n::Tr;
 use crate::kernel::ratelimit::RateLimiter;
@@ -23,7 +24,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use form::{Input, SectionView};
 use reunite_crypto::{TracingCode, seal};
@@ -31,7 +32,6 @@ use reunite_domain::{Clock, Lang, Timestamp};
 use reunite_store::{IntakeKeys, IntakeStore, NewIntake, StoreError};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Settings of the public side.
 #[derive(Debug, Clone)]
@@ -189,14 +189,6 @@ pub fn combined_router(intake: IntakeState, office: Router) -> Router {
 // ---------------------------------------------------------------------------------------
 // Pages
 
-/// What every public page needs around its content.
-pub(crate) struct Chrome {
-    pub t: Tr,
-    pub title: String,
-    pub prefix: String,
-    pub exit_url: String,
-}
-
 #[derive(Template)]
 #[template(path = "public/intake/home.html")]
 struct HomePage {
@@ -243,50 +235,13 @@ struct ThreadPage {
     answer: String,
 }
 
-#[derive(Template)]
-#[template(path = "public/exit.html")]
-struct ExitPage {
-    c: Chrome,
-}
-
-#[derive(Template)]
-#[template(path = "public/notice.html")]
-struct NoticePage {
-    c: Chrome,
-    message: &'static str,
-}
-
-fn html<T: Template>(status: StatusCode, page: &T) -> Response {
-    match page.render() {
-        Ok(body) => (status, Html(body)).into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
-    }
-}
-
 fn chrome(state: &IntakeState, lang: Lang) -> Chrome {
     let cfg = state.cfg();
-    Chrome {
-        t: Tr::new(lang),
-        title: cfg.title.clone(),
-        prefix: cfg.prefix.clone(),
-        exit_url: cfg.exit_url.clone(),
-    }
-}
-
-fn parse_lang(s: Option<&str>) -> Lang {
-    match s {
-        Some("ko") => Lang::Ko,
-        Some("en") => Lang::En,
-        _ => Lang::Zh,
-    }
+    Chrome::new(lang, &cfg.title, cfg.prefix.clone(), &cfg.exit_url)
 }
 
 fn not_found(state: &IntakeState) -> Response {
-    let page = NoticePage {
-        c: chrome(state, Lang::Zh),
-        message: Tr::new(Lang::Zh).s("pub.not_found"),
-    };
-    html(StatusCode::NOT_FOUND, &page)
+    chrome(state, Lang::Zh).notice(StatusCode::NOT_FOUND, Tr::new(Lang::Zh).s("pub.not_found"))
 }
 
 async fn landing(State(state): State<IntakeState>) -> Response {
@@ -296,22 +251,6 @@ async fn landing(State(state): State<IntakeState>) -> Response {
             c: chrome(&state, Lang::Zh),
         },
     )
-}
-
-pub(crate) async fn stylesheet() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../../static/public.css"),
-    )
-        .into_response()
-}
-
-pub(crate) async fn script() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../../static/public.js"),
-    )
-        .into_response()
 }
 
 async fn icon(State(state): State<IntakeState>) -> Response {
@@ -325,23 +264,12 @@ async fn icon(State(state): State<IntakeState>) -> Response {
             bytes.clone(),
         )
             .into_response(),
-        None => (
-            [(header::CONTENT_TYPE, "image/svg+xml")],
-            include_str!("../../../static/public_icon.svg"),
-        )
-            .into_response(),
+        None => chrome::icon().await,
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // Steps (every one a POST to the one URL)
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
 
 async fn step(
     State(state): State<IntakeState>,
@@ -349,7 +277,7 @@ async fn step(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let start = tokio::time::Instant::now();
-    let lang = parse_lang(field(&pairs, "lang"));
+    let lang = form_lang(field(&pairs, "lang"));
     let client = peer.ip().to_string().into_bytes();
     match field(&pairs, "step").unwrap_or("") {
         "form" => form_page(&state, lang, &Input::default(), &Vec::new()),
@@ -377,12 +305,7 @@ async fn step(
             pad(start, state.cfg().check_floor_ms).await;
             r
         }
-        "exit" => html(
-            StatusCode::OK,
-            &ExitPage {
-                c: chrome(&state, lang),
-            },
-        ),
+        "exit" => chrome(&state, lang).exit(),
         _ => html(
             StatusCode::OK,
             &HomePage {
@@ -392,19 +315,10 @@ async fn step(
     }
 }
 
-/// Pads a response to a fixed minimum time from the start of the request, so that how long
-/// it took says nothing about what was found. A security measure, not a test device.
-async fn pad(start: tokio::time::Instant, floor_ms: u64) {
-    tokio::time::sleep_until(start + Duration::from_millis(floor_ms)).await;
-}
-
 fn too_many(state: &IntakeState, lang: Lang) -> Response {
-    html(
+    chrome(state, lang).notice(
         StatusCode::TOO_MANY_REQUESTS,
-        &NoticePage {
-            c: chrome(state, lang),
-            message: Tr::new(lang).s("pub.too_many"),
-        },
+        Tr::new(lang).s("pub.too_many"),
     )
 }
 
@@ -506,12 +420,9 @@ async fn submit(state: &IntakeState, lang: Lang, pairs: &[(String, String)]) -> 
 }
 
 fn failure(state: &IntakeState, lang: Lang) -> Response {
-    html(
+    chrome(state, lang).notice(
         StatusCode::SERVICE_UNAVAILABLE,
-        &NoticePage {
-            c: chrome(state, lang),
-            message: Tr::new(lang).s("pub.failure"),
-        },
+        Tr::new(lang).s("pub.failure"),
     )
 }
 

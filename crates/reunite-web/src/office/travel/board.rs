@@ -1,0 +1,87 @@
+//! The board: every trip, duress and overdue first.
+
+use super::*;
+use crate::kernel::render::{Nav, render};
+use crate::policy::{self, Act, Subject};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use reunite_domain::Role;
+
+pub(crate) struct BoardView {
+    id: String,
+    short: String,
+    case_id: String,
+    status: &'static str,
+    last_checkin: String,
+    last_city: String,
+    next_due: String,
+    duress: bool,
+    overdue: bool,
+    alerts: Vec<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "office/travel/board.html")]
+pub(crate) struct BoardPage {
+    t: Tr,
+    title: &'static str,
+    nav: Option<Nav>,
+    rows: Vec<BoardView>,
+    is_admin: bool,
+    checkin_path: String,
+    scheduler: Option<String>,
+    scheduler_stale: bool,
+}
+
+pub(crate) async fn board(
+    State(state): State<OfficeState>,
+    staff: Staff,
+) -> Result<Response, WebError> {
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    staff.recent(&state, "/office/travel")?;
+    let t = staff.t();
+    let rows = state
+        .store()
+        .travel_board(&actor(&staff), state.now())
+        .await?;
+    let any_active = rows.iter().any(|r| r.meta.status == TripStatus::Active);
+    let rows: Vec<BoardView> = rows
+        .into_iter()
+        .map(|r| BoardView {
+            short: short(&r.meta.id),
+            case_id: r.meta.case_id.clone(),
+            status: status_label(t, r.meta.status),
+            last_checkin: when(t, r.meta.last_checkin_at),
+            last_city: r.last_city,
+            next_due: if r.meta.status == TripStatus::Active {
+                when(t, r.meta.next_due_at)
+            } else {
+                String::new()
+            },
+            duress: r.duress,
+            overdue: r.overdue,
+            alerts: r
+                .open_alerts
+                .iter()
+                .map(|a| stage_label(t, a.stage))
+                .collect(),
+            id: r.meta.id,
+        })
+        .collect();
+    let now = state.now();
+    let heartbeat = state.store().travel_heartbeat().await?;
+    let scheduler_stale = any_active
+        && heartbeat
+            .is_none_or(|h| now.millis_since(h) >= crate::jobs::watchdog::WATCHDOG_STALE_MS);
+    Ok(render(&BoardPage {
+        scheduler: heartbeat.map(|h| t.f("travel.scheduler", &[("at", &format_utc(h))])),
+        scheduler_stale,
+        t,
+        title: t.s("travel.board"),
+        nav: staff.nav("/office/travel"),
+        rows,
+        is_admin: staff.user.role == Role::Admin,
+        checkin_path: state.cfg().checkin.path.clone(),
+    }))
+}

@@ -1,0 +1,616 @@
+//! Trips: registering one from its case, its page and timeline, the briefing's
+//! confirmation, starting and ending it, and acknowledging its alerts.
+
+use super::*;
+use crate::jobs::notify::parse_address;
+use crate::kernel::i18n::{lang_code, lang_from_code};
+use crate::kernel::render::{Nav, enc, render, render_status};
+use crate::policy::{self, Act, Subject};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use reunite_domain::Lang;
+use reunite_domain::travel::{parse_hhmm, valid_pin};
+use reunite_store::{NewTrip, TripContact, TripMeta, TripPlaces, TripPlan};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, Default, Clone)]
+pub(crate) struct TripForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    #[serde(default)]
+    pub(crate) starts_on: String,
+    #[serde(default)]
+    pub(crate) ends_on: String,
+    #[serde(default)]
+    pub(crate) cities: String,
+    #[serde(default)]
+    pub(crate) stays: String,
+    #[serde(default)]
+    pub(crate) purpose: String,
+    #[serde(default)]
+    pub(crate) lang: String,
+    #[serde(default)]
+    pub(crate) reminder_to: String,
+    #[serde(default)]
+    pub(crate) contacts: String,
+    #[serde(default)]
+    pub(crate) interval_hours: String,
+    #[serde(default)]
+    pub(crate) window_start: String,
+    #[serde(default)]
+    pub(crate) window_end: String,
+    #[serde(default)]
+    pub(crate) tz: String,
+    #[serde(default)]
+    pub(crate) grace: String,
+    #[serde(default)]
+    pub(crate) pin: String,
+    #[serde(default)]
+    pub(crate) duress_pin: String,
+}
+
+impl TripForm {
+    pub(crate) fn defaults() -> Self {
+        TripForm {
+            lang: lang_code(Lang::Ko).into(),
+            interval_hours: "24".into(),
+            window_start: "18:00".into(),
+            window_end: "22:00".into(),
+            tz: "Asia/Shanghai".into(),
+            grace: "120".into(),
+            ..Default::default()
+        }
+    }
+}
+
+fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
+}
+
+/// Hashes a trip's PIN and duress PIN (Argon2id, off the async threads) into `trip`.
+pub(crate) async fn hash_pins(
+    state: &OfficeState,
+    trip: &mut NewTrip,
+    pin: String,
+    duress: String,
+) -> Result<(), WebError> {
+    let policy = state.cfg().password_policy;
+    let hashed = tokio::task::spawn_blocking(move || {
+        let p = reunite_crypto::hash_password(&policy, &pin)?;
+        let d = reunite_crypto::hash_password(&policy, &duress)?;
+        Ok::<_, reunite_crypto::CryptoError>((p, d))
+    })
+    .await??;
+    (trip.pin_phc, trip.duress_phc) = hashed;
+    Ok(())
+}
+
+/// The trip a form describes, or the message key of the first problem.
+pub(crate) fn parse_trip(
+    case_id: &str,
+    f: &TripForm,
+) -> Result<(NewTrip, String, String), &'static str> {
+    let (starts, ends) = (f.starts_on.trim(), f.ends_on.trim());
+    if starts.is_empty() || ends.is_empty() || f.pin.is_empty() || f.duress_pin.is_empty() {
+        return Err("travel.err.required");
+    }
+    if !valid_date(starts) || !valid_date(ends) || ends < starts {
+        return Err("travel.err.date");
+    }
+    let (pin, duress) = (f.pin.trim(), f.duress_pin.trim());
+    if !valid_pin(pin) || !valid_pin(duress) || pin == duress {
+        return Err("travel.err.pin");
+    }
+    let reminder_to = f.reminder_to.trim().to_string();
+    if !reminder_to.is_empty() && parse_address(&reminder_to).is_none() {
+        return Err("travel.err.address");
+    }
+    let mut contacts = Vec::new();
+    for line in f.contacts.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (name, address) = line.rsplit_once(';').unwrap_or(("", line));
+        let address = address.trim();
+        if parse_address(address).is_none() {
+            return Err("travel.err.address");
+        }
+        contacts.push(TripContact {
+            name: name.trim().to_string(),
+            address: address.to_string(),
+        });
+    }
+    let hours: f64 = f
+        .interval_hours
+        .trim()
+        .parse()
+        .map_err(|_| "travel.err.interval")?;
+    if !hours.is_finite() || hours <= 0.0 {
+        return Err("travel.err.interval");
+    }
+    let schedule = Schedule {
+        interval_mins: (hours * 60.0).round() as u32,
+        window_start_min: parse_hhmm(&f.window_start).ok_or("travel.err.window")?,
+        window_end_min: parse_hhmm(&f.window_end).ok_or("travel.err.window")?,
+        tz: f.tz.trim().to_string(),
+        grace_mins: f.grace.trim().parse().map_err(|_| "travel.err.grace")?,
+    };
+    schedule.validate().map_err(|e| e.key())?;
+    let long = [&f.cities, &f.stays, &f.purpose, &f.contacts]
+        .iter()
+        .any(|s| s.chars().count() > MAX_TEXT);
+    if long {
+        return Err("travel.err.required");
+    }
+    let trip = NewTrip {
+        case_id: case_id.to_string(),
+        plan: TripPlan {
+            starts_on: starts.into(),
+            ends_on: ends.into(),
+            purpose: f.purpose.trim().into(),
+            lang: lang_code(lang_from_code(&f.lang).unwrap_or(Lang::Ko)).into(),
+            reminder_to,
+            contacts,
+        },
+        places: TripPlaces {
+            cities: f.cities.trim().into(),
+            stays: f.stays.trim().into(),
+        },
+        schedule,
+        pin_phc: String::new(),
+        duress_phc: String::new(),
+    };
+    Ok((trip, pin.to_string(), duress.to_string()))
+}
+
+pub(crate) struct TripRow {
+    id: String,
+    short: String,
+    status: &'static str,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "office/travel/case.html")]
+pub(crate) struct CaseTripsPage {
+    t: Tr,
+    title: &'static str,
+    nav: Option<Nav>,
+    case_id: String,
+    trips: Vec<TripRow>,
+    form: TripForm,
+    error: Option<&'static str>,
+    created: Option<(String, String)>,
+    checkin_path: String,
+    action: String,
+    csrf: String,
+}
+
+async fn case_trips_page(
+    state: &OfficeState,
+    staff: &Staff,
+    case_id: &str,
+    form: TripForm,
+    error: Option<&'static str>,
+    created: Option<(String, String)>,
+) -> Result<CaseTripsPage, WebError> {
+    let t = staff.t();
+    // Registering and listing follow the case's rule (its caseworker or an admin); a
+    // trip's page and its alerts are open to every caseworker, since the one on call
+    // must act on an alert whoever the case belongs to.
+    policy::case(state, staff, case_id).await?;
+    let trips = state
+        .store()
+        .trips_of_case(case_id)
+        .await?
+        .into_iter()
+        .map(|m: TripMeta| TripRow {
+            short: short(&m.id),
+            status: status_label(t, m.status),
+            created: format_utc(m.created_at),
+            id: m.id,
+        })
+        .collect();
+    Ok(CaseTripsPage {
+        t,
+        title: t.s("travel.trips_of_case"),
+        nav: staff.nav(&format!("/office/cases/{}/trips", enc(case_id))),
+        case_id: case_id.to_string(),
+        trips,
+        form: TripForm {
+            pin: String::new(),
+            duress_pin: String::new(),
+            csrf: String::new(),
+            ..form
+        },
+        error,
+        created,
+        checkin_path: state.cfg().checkin.path.clone(),
+        action: format!("/office/cases/{}/trips", enc(case_id)),
+        csrf: staff.session.csrf.clone(),
+    })
+}
+
+pub(crate) async fn case_trips(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(case_id): Path<String>,
+) -> Result<Response, WebError> {
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    let page = case_trips_page(&state, &staff, &case_id, TripForm::defaults(), None, None).await?;
+    Ok(render(&page))
+}
+
+pub(crate) async fn create(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(case_id): Path<String>,
+    Form(form): Form<TripForm>,
+) -> Result<Response, WebError> {
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    staff.check_csrf(&form.csrf)?;
+    policy::case(&state, &staff, &case_id).await?;
+    let (mut trip, pin, duress) = match parse_trip(&case_id, &form) {
+        Ok(x) => x,
+        Err(key) => {
+            let page = case_trips_page(&state, &staff, &case_id, form, Some(key), None).await?;
+            return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    hash_pins(&state, &mut trip, pin, duress).await?;
+    let (id, code) = state
+        .store()
+        .create_trip(&trip, &actor(&staff), state.now())
+        .await?;
+    let page = case_trips_page(
+        &state,
+        &staff,
+        &case_id,
+        TripForm::defaults(),
+        None,
+        Some((id, code.to_string())),
+    )
+    .await?;
+    Ok(render(&page))
+}
+
+// ---------------------------------------------------------------------------------------
+// A trip
+
+pub(crate) struct CheckinRow {
+    kind: &'static str,
+    duress: bool,
+    at: String,
+    city: String,
+}
+
+pub(crate) struct AlertRow {
+    id: String,
+    stage: &'static str,
+    duress: bool,
+    deadline: String,
+    raised: String,
+    acked: Option<String>,
+    needs_ack: bool,
+}
+
+#[derive(Template)]
+#[template(path = "office/travel/trip.html")]
+pub(crate) struct TripPage {
+    t: Tr,
+    title: String,
+    nav: Option<Nav>,
+    id: String,
+    case_id: String,
+    status: &'static str,
+    planned: bool,
+    active: bool,
+    plan: TripPlan,
+    places: Option<TripPlaces>,
+    schedule: String,
+    next_due: String,
+    last_checkin: String,
+    wrong_pins: String,
+    briefed: Option<String>,
+    briefing_lang: String,
+    briefing: String,
+    checkins: Vec<CheckinRow>,
+    alerts: Vec<AlertRow>,
+    error: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct TripQuery {
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+async fn user_label(state: &OfficeState, id: &str) -> String {
+    match state
+        .store()
+        .user_by_id(&reunite_domain::UserId(id.to_string()))
+        .await
+    {
+        Ok(Some(u)) => u.username.expose().clone(),
+        _ => id.to_string(),
+    }
+}
+
+async fn trip_page(
+    state: &OfficeState,
+    staff: &Staff,
+    id: &str,
+    briefing_lang: Option<Lang>,
+    error: Option<&'static str>,
+) -> Result<TripPage, WebError> {
+    let t = staff.t();
+    let d = state
+        .store()
+        .read_trip(id, &actor(staff), state.now())
+        .await?;
+    let m = &d.meta;
+    let blang = briefing_lang
+        .or_else(|| lang_from_code(&d.plan.lang))
+        .unwrap_or(Lang::Ko);
+    let briefing = briefing_text(state, blang).await?;
+    let checkins = d
+        .checkins
+        .iter()
+        .map(|c| CheckinRow {
+            kind: match c.kind.as_str() {
+                "back" => t.s("travel.checkin.back"),
+                "duress" => t.s("travel.checkin.duress"),
+                _ => t.s("travel.checkin.ok"),
+            },
+            duress: c.kind == "duress",
+            at: format_utc(c.at),
+            city: c.city.clone(),
+        })
+        .collect();
+    let mut alerts = Vec::new();
+    for a in &d.alerts {
+        let acked = match &a.acked {
+            Some((at, by, note)) => Some(t.f(
+                "travel.acked",
+                &[
+                    ("who", &user_label(state, by).await),
+                    ("at", &format_utc(*at)),
+                    ("note", note),
+                ],
+            )),
+            None => None,
+        };
+        alerts.push(AlertRow {
+            id: a.id.clone(),
+            stage: stage_label(t, a.stage),
+            duress: a.stage == Stage::Duress,
+            deadline: format_utc(a.deadline_at),
+            raised: format_utc(a.raised_at),
+            needs_ack: acked.is_none(),
+            acked,
+        });
+    }
+    Ok(TripPage {
+        t,
+        title: t.f("travel.view", &[("id", &short(&m.id))]),
+        nav: staff.nav(&format!("/office/travel/trips/{}", enc(id))),
+        id: m.id.clone(),
+        case_id: m.case_id.clone(),
+        status: status_label(t, m.status),
+        planned: m.status == TripStatus::Planned,
+        active: m.status == TripStatus::Active,
+        schedule: schedule_text(t, &m.schedule),
+        next_due: if m.status == TripStatus::Active {
+            when(t, m.next_due_at)
+        } else {
+            String::new()
+        },
+        last_checkin: when(t, m.last_checkin_at),
+        wrong_pins: t.f("travel.wrong_pins", &[("n", &m.wrong_pins.to_string())]),
+        briefed: m.briefed.as_ref().map(|(at, l, _)| {
+            t.f(
+                "travel.briefing_confirmed",
+                &[("at", &format_utc(*at)), ("lang", l)],
+            )
+        }),
+        briefing_lang: lang_code(blang).to_string(),
+        briefing,
+        plan: d.plan.clone(),
+        places: d.places.clone(),
+        checkins,
+        alerts,
+        error,
+    })
+}
+
+pub(crate) async fn view(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<TripQuery>,
+) -> Result<Response, WebError> {
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    let here = format!("/office/travel/trips/{}", enc(&id));
+    staff.recent(&state, &here)?;
+    let blang = q.lang.as_deref().and_then(lang_from_code);
+    let page = trip_page(&state, &staff, &id, blang, None).await?;
+    Ok(render(&page))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct BriefingConfirm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
+pub(crate) async fn confirm_briefing(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<BriefingConfirm>,
+) -> Result<Response, WebError> {
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    staff.check_csrf(&form.csrf)?;
+    let blang = lang_from_code(&form.lang).ok_or(WebError::BadRequest)?;
+    if form.confirmed != "1" {
+        let page = trip_page(&state, &staff, &id, Some(blang), Some("travel.err.state")).await?;
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let text = briefing_text(&state, blang).await?;
+    state
+        .store()
+        .confirm_trip_briefing(
+            &id,
+            lang_code(blang),
+            &text_hash(&text),
+            &actor(&staff),
+            state.now(),
+        )
+        .await
+        .map_err(state_error)?;
+    Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&id))).into_response())
+}
+
+pub(crate) async fn activate(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    staff.check_csrf(&form.csrf)?;
+    match state
+        .store()
+        .activate_trip(&id, &actor(&staff), state.now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&id))).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            let page = trip_page(&state, &staff, &id, None, Some("travel.err.state")).await?;
+            Ok(render_status(StatusCode::CONFLICT, &page))
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
+}
+
+pub(crate) async fn end(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    staff.check_csrf(&form.csrf)?;
+    state
+        .store()
+        .end_trip(&id, &actor(&staff), state.now())
+        .await
+        .map_err(state_error)?;
+    Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&id))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AckForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub(crate) async fn acknowledge(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(alert_id): Path<String>,
+    Form(form): Form<AckForm>,
+) -> Result<Response, WebError> {
+    policy::require(&staff, Act::Open, Subject::Trip)?;
+    staff.check_csrf(&form.csrf)?;
+    let note = form.note.trim();
+    if note.is_empty() || note.chars().count() > MAX_TEXT {
+        return Err(WebError::BadRequest);
+    }
+    let trip = state
+        .store()
+        .acknowledge_trip_alert(&alert_id, note, &actor(&staff), state.now())
+        .await
+        .map_err(state_error)?;
+    Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&trip))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> TripForm {
+        TripForm {
+            starts_on: "2026-04-01".into(),
+            ends_on: "2026-04-10".into(),
+            pin: "1357".into(),
+            duress_pin: "2468".into(),
+            contacts: "sister; sms:+821012345678\nemail:a@example.org".into(),
+            ..TripForm::defaults()
+        }
+    }
+
+    #[test]
+    fn forms_are_checked() {
+        let (trip, pin, duress) = parse_trip("c1", &form()).unwrap();
+        assert_eq!((pin.as_str(), duress.as_str()), ("1357", "2468"));
+        assert_eq!(trip.plan.contacts.len(), 2);
+        assert_eq!(trip.schedule.interval_mins, 24 * 60);
+        let bad = |f: TripForm| parse_trip("c1", &f).err();
+        assert_eq!(
+            bad(TripForm {
+                duress_pin: "1357".into(),
+                ..form()
+            }),
+            Some("travel.err.pin")
+        );
+        assert_eq!(
+            bad(TripForm {
+                ends_on: "2026-03-01".into(),
+                ..form()
+            }),
+            Some("travel.err.date")
+        );
+        assert_eq!(
+            bad(TripForm {
+                interval_hours: "0.5".into(),
+                ..form()
+            }),
+            Some("travel.err.interval")
+        );
+        assert_eq!(
+            bad(TripForm {
+                tz: "Asia/Nowhere".into(),
+                ..form()
+            }),
+            Some("travel.err.zone")
+        );
+        assert_eq!(
+            bad(TripForm {
+                contacts: "x; fax:123".into(),
+                ..form()
+            }),
+            Some("travel.err.address")
+        );
+    }
+}
