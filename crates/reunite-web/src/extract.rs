@@ -81,6 +81,10 @@ impl Staff {
             here: here.to_string(),
         })
     }
+    /// This person as the author of a change to a case and what hangs on it.
+    pub fn case_actor(&self) -> reunite_store::CaseActor {
+        reunite_store::CaseActor::Staff(self.user.id.clone())
+    }
     /// The pseudonym used for this person in the audit trail.
     pub async fn actor(&self, state: &OfficeState) -> Result<String, WebError> {
         Ok(state.store().pseudonym("user", &self.user.id.0).await?)

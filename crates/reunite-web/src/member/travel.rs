@@ -8,9 +8,7 @@ use crate::extract::MemberUser;
 use crate::kernel::error::WebError;
 use crate::kernel::i18n::Tr;
 use crate::kernel::render::{enc, format_utc, render, render_status};
-use crate::office::travel::{
-    TripForm, briefing_text, hash_pins, parse_lang, parse_trip, short, status_label, text_hash,
-};
+use crate::office::travel::{TripForm, briefing_text, hash_pins, parse_trip, short, text_hash};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -72,7 +70,7 @@ async fn trips_page(
         .into_iter()
         .map(|x| TripRow {
             short: short(&x.id),
-            status: status_label(t, x.status),
+            status: t.label(x.status),
             created: format_utc(x.created_at),
             id: x.id,
         })
@@ -168,7 +166,7 @@ pub(crate) async fn view(
     Ok(render(&TripPage {
         t,
         title: t.f("member.trip_title", &[("id", &short(&id))]),
-        status: status_label(t, trip.status),
+        status: t.label(trip.status),
         briefed: trip.briefed.as_ref().map(|b| format_utc(b.0)),
         needs_briefing: trip.briefed.is_none() && trip.status == TripStatus::Planned,
         briefing,
@@ -196,7 +194,7 @@ pub(crate) async fn confirm(
 ) -> Result<Response, WebError> {
     m.check_csrf(&form.csrf)?;
     her_trip(&state, &m, &id).await?;
-    let blang = parse_lang(&form.lang).ok_or(WebError::BadRequest)?;
+    let blang = crate::kernel::i18n::lang_from_code(&form.lang).ok_or(WebError::BadRequest)?;
     if form.confirmed != "1" {
         return Err(WebError::BadRequest);
     }

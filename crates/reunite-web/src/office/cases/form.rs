@@ -480,7 +480,7 @@ pub(crate) async fn create(
     let assigned = (staff.user.role == Role::Caseworker).then_some(&staff.user.id);
     state
         .store()
-        .create_case(&case, status, assigned, &actor(&staff), state.now())
+        .create_case(&case, status, assigned, &staff.case_actor(), state.now())
         .await?;
     state.match_cases_soon();
     Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
@@ -497,7 +497,7 @@ pub(crate) async fn edit_form(
     staff.recent(&state, &here)?;
     let stored = state
         .store()
-        .read_case(&meta.id, &actor(&staff), "case_edit", state.now())
+        .read_case(&meta.id, &staff.case_actor(), "case_edit", state.now())
         .await?;
     let f = form_from_case(t, &stored.case, stored.status, 1);
     Ok(render(&form_page(
@@ -559,7 +559,7 @@ pub(crate) async fn save(
     }
     match state
         .store()
-        .update_case(&case, status, version, &actor(&staff), state.now())
+        .update_case(&case, status, version, &staff.case_actor(), state.now())
         .await
     {
         Ok(_) => {

@@ -44,7 +44,7 @@ pub(crate) async fn history(
     staff.recent(&state, &here)?;
     let versions = state
         .store()
-        .case_history(&meta.id, &actor(&staff), state.now())
+        .case_history(&meta.id, &staff.case_actor(), state.now())
         .await?;
     let names = staff_names(&state).await?;
     let rows = versions
@@ -103,7 +103,7 @@ pub(crate) async fn assign(
     }
     state
         .store()
-        .assign_case(&meta.id, to.as_ref(), &actor(&staff), state.now())
+        .assign_case(&meta.id, to.as_ref(), &staff.case_actor(), state.now())
         .await?;
     Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
 }

@@ -103,7 +103,7 @@ pub(crate) async fn list(
     };
     let result = state
         .store()
-        .search_cases(&filter, &actor(&staff), state.now())
+        .search_cases(&filter, &staff.case_actor(), state.now())
         .await
         .map_err(|_| WebError::AuditFailed)?;
     let names = if is_admin {

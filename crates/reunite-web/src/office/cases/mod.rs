@@ -11,13 +11,12 @@
 //! get it again with one more empty row, so nothing typed is lost.
 
 use crate::OfficeState;
-use crate::extract::Staff;
 use crate::kernel::error::WebError;
 use crate::kernel::i18n::Tr;
 use axum::Router;
 use axum::routing::{get, post};
 use reunite_domain::case::generic_path;
-use reunite_store::{CaseActor, ChangeKind};
+use reunite_store::ChangeKind;
 use std::collections::HashMap;
 
 mod form;
@@ -104,10 +103,6 @@ fn field_label(t: Tr, path: &str) -> String {
 
 // ---------------------------------------------------------------------------------------
 // Access
-
-fn actor(staff: &Staff) -> CaseActor {
-    CaseActor::Staff(staff.user.id.clone())
-}
 
 /// Staff names by account id, for showing who a case is assigned to and who changed it.
 pub(crate) async fn staff_names(state: &OfficeState) -> Result<HashMap<String, String>, WebError> {

@@ -138,7 +138,7 @@ pub(crate) async fn view(
     staff.recent(&state, &here)?;
     let stored = state
         .store()
-        .read_case(&meta.id, &actor(&staff), "case", state.now())
+        .read_case(&meta.id, &staff.case_actor(), "case", state.now())
         .await?;
     let is_admin = staff.user.role == Role::Admin;
     let names = if is_admin {

@@ -86,7 +86,7 @@ async fn list_page(
             .iter()
             .map(|m| ListRow {
                 id: m.id.clone(),
-                status: status_label(t, m.status),
+                status: t.label(m.status),
                 profiles: if m.has_profiles {
                     t.s("dna.profiles_in")
                 } else {
@@ -182,7 +182,13 @@ pub(crate) async fn register(
     let match_ref = Some(f.match_ref.trim()).filter(|m| !m.is_empty());
     let id = state
         .store()
-        .create_dna_test(&case_id, match_ref, &details, &actor(&staff), state.now())
+        .create_dna_test(
+            &case_id,
+            match_ref,
+            &details,
+            &staff.case_actor(),
+            state.now(),
+        )
         .await?;
     Ok(Redirect::to(&format!("/office/dna/{}?saved=1", enc(&id))).into_response())
 }

@@ -27,7 +27,7 @@ use axum::routing::{get, post};
 use reunite_kinship::{
     FrequencyTable, LrOptions, MinFrequency, MutationModel, MutationSpec, Relation,
 };
-use reunite_store::{CaseActor, DnaDetails, DnaStatus, TestedPerson};
+use reunite_store::{DnaDetails, DnaStatus, TestedPerson};
 use std::sync::LazyLock;
 
 /// The frequency database offered (the one shipped with the kinship library).
@@ -94,22 +94,8 @@ pub(crate) fn routes() -> Router<OfficeState> {
 // ---------------------------------------------------------------------------------------
 // Access
 
-fn actor(staff: &Staff) -> CaseActor {
-    CaseActor::Staff(staff.user.id.clone())
-}
-
 // ---------------------------------------------------------------------------------------
 // Labels
-
-fn status_label(t: Tr, s: DnaStatus) -> &'static str {
-    match s {
-        DnaStatus::Registered => t.s("dna.status.registered"),
-        DnaStatus::SamplesSent => t.s("dna.status.samples_sent"),
-        DnaStatus::ProfilesReceived => t.s("dna.status.profiles_received"),
-        DnaStatus::Reported => t.s("dna.status.reported"),
-        DnaStatus::Cancelled => t.s("dna.status.cancelled"),
-    }
-}
 
 fn role_label(t: Tr, role: &str) -> &'static str {
     match role {
@@ -141,13 +127,6 @@ fn relatives(t: Tr) -> Vec<(&'static str, &'static str)> {
     RELATIVES
         .iter()
         .map(|(r, _)| (*r, role_label(t, r)))
-        .collect()
-}
-
-fn statuses(t: Tr) -> Vec<(&'static str, &'static str)> {
-    DnaStatus::ALL
-        .iter()
-        .map(|s| (s.as_str(), status_label(t, *s)))
         .collect()
 }
 

@@ -110,7 +110,7 @@ pub(crate) async fn upload(
     let here = open_test(&state, &staff, &tid).await?;
     let test = state
         .store()
-        .read_dna_test(&tid, &actor(&staff), state.now())
+        .read_dna_test(&tid, &staff.case_actor(), state.now())
         .await?;
     let checked = if f.profiles.len() > MAX_PROFILE_BYTES {
         Err(t.s("problem.too_long").to_string())
@@ -130,7 +130,14 @@ pub(crate) async fn upload(
     };
     match state
         .store()
-        .set_dna_profiles(&tid, f.version, status, &text, &actor(&staff), state.now())
+        .set_dna_profiles(
+            &tid,
+            f.version,
+            status,
+            &text,
+            &staff.case_actor(),
+            state.now(),
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("{here}/report")).into_response()),

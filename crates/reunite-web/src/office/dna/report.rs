@@ -172,7 +172,7 @@ async fn build_report(
 ) -> Result<Result<ReportPage, String>, WebError> {
     let (test, profiles) = state
         .store()
-        .read_dna_profiles(tid, DnaRead::Report, &actor(staff), state.now())
+        .read_dna_profiles(tid, DnaRead::Report, &staff.case_actor(), state.now())
         .await?;
     let Some(profiles) = profiles else {
         return Ok(Err(t.s("dna.no_profiles").to_string()));

@@ -61,7 +61,7 @@ pub(super) async fn view_page(
     let t = staff.t();
     let test = state
         .store()
-        .read_dna_test(tid, &actor(staff), state.now())
+        .read_dna_test(tid, &staff.case_actor(), state.now())
         .await?;
     let d = &test.details;
     let (rel, ch) = (person(d, 0), person(d, 1));
@@ -74,7 +74,7 @@ pub(super) async fn view_page(
         id: tid.to_string(),
         case_id: test.meta.case_id.clone(),
         match_ref: test.meta.match_ref.clone().unwrap_or_default(),
-        status: status_label(t, test.meta.status),
+        status: t.label(test.meta.status),
         status_code: test.meta.status.as_str(),
         version: test.meta.version,
         has_profiles: test.meta.has_profiles,
@@ -100,7 +100,7 @@ pub(super) async fn view_page(
                 (format!("{} · {}", format_utc(n.at), by), n.text.clone())
             })
             .collect(),
-        statuses: statuses(t),
+        statuses: t.options::<DnaStatus>(None),
         relatives: relatives(t),
         notice,
         errors,
@@ -205,7 +205,7 @@ pub(crate) async fn update(
     }
     let test = state
         .store()
-        .read_dna_test(&tid, &actor(&staff), state.now())
+        .read_dna_test(&tid, &staff.case_actor(), state.now())
         .await?;
     let mut d = test.details;
     d.sent_on = f.sent_on.trim().to_string();
@@ -225,7 +225,14 @@ pub(crate) async fn update(
     let status = status.unwrap_or(test.meta.status);
     match state
         .store()
-        .update_dna_test(&tid, f.version, status, &d, &actor(&staff), state.now())
+        .update_dna_test(
+            &tid,
+            f.version,
+            status,
+            &d,
+            &staff.case_actor(),
+            state.now(),
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("{here}?saved=1")).into_response()),

@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use reunite_domain::{Cause, Relation, TracingRequest};
+use reunite_domain::{Lang, TracingRequest};
 use serde::Deserialize;
 
 /// Requests shown in the list.

@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use reunite_domain::review::{MatchState, Refusal, Step};
-use reunite_domain::{Lang, Role, Username};
+use reunite_domain::{Role, Username};
 use reunite_store::{CaseActor, FROM_OFFICE, NewUser, RequestPayload, StoreError};
 use serde::Deserialize;
 
@@ -266,9 +266,7 @@ async fn view_page(
         .into_iter()
         .map(|s| StepRow {
             step: t.s(&format!("review.step.{}", s.step)),
-            to: MatchState::parse(&s.to)
-                .map(|m| t.label(m))
-                .unwrap_or(""),
+            to: MatchState::parse(&s.to).map(|m| t.label(m)).unwrap_or(""),
             who: who(&s.actor),
             at: format_utc(s.at),
             note: s.note.map(|n| n.as_str().to_string()).unwrap_or_default(),
@@ -619,12 +617,8 @@ pub(crate) async fn member_create(
             ));
         }
     };
-    let member_lang = match form.lang.as_str() {
-        "ko" => Lang::Ko,
-        "zh" => Lang::Zh,
-        "en" => Lang::En,
-        _ => return Err(WebError::BadRequest),
-    };
+    let member_lang =
+        crate::kernel::i18n::lang_from_code(&form.lang).ok_or(WebError::BadRequest)?;
     let password = reunite_crypto::random_password();
     let policy = state.cfg().password_policy;
     let pw = password.to_string();
@@ -659,6 +653,7 @@ pub(crate) async fn member_create(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reunite_domain::Lang;
 
     #[test]
     fn texts_for_the_mother_are_checked() {

@@ -43,7 +43,7 @@ pub(crate) async fn board(
     let t = staff.t();
     let rows = state
         .store()
-        .travel_board(&actor(&staff), state.now())
+        .travel_board(&staff.case_actor(), state.now())
         .await?;
     let any_active = rows.iter().any(|r| r.meta.status == TripStatus::Active);
     let rows: Vec<BoardView> = rows
@@ -51,7 +51,7 @@ pub(crate) async fn board(
         .map(|r| BoardView {
             short: short(&r.meta.id),
             case_id: r.meta.case_id.clone(),
-            status: status_label(t, r.meta.status),
+            status: t.label(r.meta.status),
             last_checkin: when(t, r.meta.last_checkin_at),
             last_city: r.last_city,
             next_due: if r.meta.status == TripStatus::Active {

@@ -109,7 +109,7 @@ pub(crate) async fn briefing_save(
     };
     state
         .store()
-        .set_travel_briefing(lang_code(l), text, &actor(&staff), state.now())
+        .set_travel_briefing(lang_code(l), text, &staff.case_actor(), state.now())
         .await?;
     Ok(Redirect::to("/office/travel/briefing?saved=1").into_response())
 }

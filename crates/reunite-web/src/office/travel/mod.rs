@@ -12,7 +12,6 @@ mod board;
 mod briefing;
 mod trips;
 
-pub(crate) use crate::kernel::i18n::lang_from_code as parse_lang;
 pub(crate) use briefing::{briefing_text, text_hash};
 pub(crate) use trips::{TripForm, hash_pins, parse_trip};
 
@@ -24,7 +23,7 @@ use crate::kernel::render::format_utc;
 use axum::Router;
 use axum::routing::{get, post};
 use reunite_domain::travel::{Schedule, Stage, format_hhmm};
-use reunite_store::{CaseActor, StoreError, TripStatus};
+use reunite_store::{StoreError, TripStatus};
 
 /// Longest free-text field.
 const MAX_TEXT: usize = 4000;
@@ -52,18 +51,6 @@ pub(crate) fn routes() -> Router<OfficeState> {
 
 // ---------------------------------------------------------------------------------------
 // Helpers
-
-fn actor(staff: &Staff) -> CaseActor {
-    CaseActor::Staff(staff.user.id.clone())
-}
-
-pub(crate) fn status_label(t: Tr, s: TripStatus) -> &'static str {
-    match s {
-        TripStatus::Planned => t.s("travel.status.planned"),
-        TripStatus::Active => t.s("travel.status.active"),
-        TripStatus::Returned => t.s("travel.status.returned"),
-    }
-}
 
 fn stage_label(t: Tr, s: Stage) -> &'static str {
     match s {

@@ -214,7 +214,7 @@ async fn case_trips_page(
         .into_iter()
         .map(|m: TripMeta| TripRow {
             short: short(&m.id),
-            status: status_label(t, m.status),
+            status: t.label(m.status),
             created: format_utc(m.created_at),
             id: m.id,
         })
@@ -268,7 +268,7 @@ pub(crate) async fn create(
     hash_pins(&state, &mut trip, pin, duress).await?;
     let (id, code) = state
         .store()
-        .create_trip(&trip, &actor(&staff), state.now())
+        .create_trip(&trip, &staff.case_actor(), state.now())
         .await?;
     let page = case_trips_page(
         &state,
@@ -354,7 +354,7 @@ async fn trip_page(
     let t = staff.t();
     let d = state
         .store()
-        .read_trip(id, &actor(staff), state.now())
+        .read_trip(id, &staff.case_actor(), state.now())
         .await?;
     let m = &d.meta;
     let blang = briefing_lang
@@ -404,7 +404,7 @@ async fn trip_page(
         nav: staff.nav(&format!("/office/travel/trips/{}", enc(id))),
         id: m.id.clone(),
         case_id: m.case_id.clone(),
-        status: status_label(t, m.status),
+        status: t.label(m.status),
         planned: m.status == TripStatus::Planned,
         active: m.status == TripStatus::Active,
         schedule: schedule_text(t, &m.schedule),
@@ -475,7 +475,7 @@ pub(crate) async fn confirm_briefing(
             &id,
             lang_code(blang),
             &text_hash(&text),
-            &actor(&staff),
+            &staff.case_actor(),
             state.now(),
         )
         .await
@@ -493,7 +493,7 @@ pub(crate) async fn activate(
     staff.check_csrf(&form.csrf)?;
     match state
         .store()
-        .activate_trip(&id, &actor(&staff), state.now())
+        .activate_trip(&id, &staff.case_actor(), state.now())
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&id))).into_response()),
@@ -515,7 +515,7 @@ pub(crate) async fn end(
     staff.check_csrf(&form.csrf)?;
     state
         .store()
-        .end_trip(&id, &actor(&staff), state.now())
+        .end_trip(&id, &staff.case_actor(), state.now())
         .await
         .map_err(state_error)?;
     Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&id))).into_response())
@@ -549,7 +549,7 @@ pub(crate) async fn acknowledge(
     }
     let trip = state
         .store()
-        .acknowledge_trip_alert(&alert_id, note, &actor(&staff), state.now())
+        .acknowledge_trip_alert(&alert_id, note, &staff.case_actor(), state.now())
         .await
         .map_err(state_error)?;
     Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&trip))).into_response())
