@@ -45,7 +45,7 @@ pub async fn start(javascript: bool) -> Browser {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let profile = std::env::temp_dir().join(super::unique("reunite-chrome-profile"));
+    let profile = std::env::temp_dir().join(crate::helpers::unique("reunite-chrome-profile"));
     std::fs::create_dir_all(&profile).unwrap();
     let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let mut prefs = serde_json::Map::new();
