@@ -4,7 +4,7 @@
 //! holds one address of ours, and Back after quick exit does not show our page.
 
 use crate::helpers::apps;
-use crate::helpers::driver::{self as browser, files_mentioning, history_urls};
+use crate::helpers::driver::{self as browser, assert_no_storage_of, history_urls};
 use crate::helpers::ui::{assert_exit_first, click, click_to, fill_named, text};
 use reunite_domain::Clock;
 
@@ -119,20 +119,5 @@ async fn a_seeker_without_javascript_files_checks_back_answers_and_leaves_no_tra
         "history holds one address of ours"
     );
     let host = origin.trim_start_matches("http://");
-    for dir in [
-        "Local Storage",
-        "Session Storage",
-        "IndexedDB",
-        "Service Worker",
-    ] {
-        let mut found = Vec::new();
-        files_mentioning(&profile.join("Default").join(dir), host, &mut found);
-        assert!(found.is_empty(), "{dir} holds our origin: {found:?}");
-    }
-    let mut found = Vec::new();
-    files_mentioning(&profile.join("Default").join("Network"), host, &mut found);
-    assert!(
-        found.iter().all(|p| !p.ends_with("Cookies")),
-        "a cookie of ours was stored: {found:?}"
-    );
+    assert_no_storage_of(&profile, host);
 }

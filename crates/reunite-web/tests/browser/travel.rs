@@ -4,7 +4,9 @@
 //! holds the one check-in address.
 
 use crate::helpers::apps::{CITY, PIN, active_trip};
-use crate::helpers::driver::{self as browser, files_mentioning, history_urls};
+use crate::helpers::driver::{
+    self as browser, assert_no_storage_of, files_mentioning, history_urls,
+};
 use crate::helpers::ui::{assert_exit_first, fill_named};
 use fantoccini::Locator;
 use reunite_domain::Clock;
@@ -51,22 +53,7 @@ async fn she_checks_in_without_javascript_and_leaves_no_trace() {
         .collect();
     assert_eq!(ours, vec![page.clone()], "history holds the one address");
     let host = app.base.trim_start_matches("http://");
-    for dir in [
-        "Local Storage",
-        "Session Storage",
-        "IndexedDB",
-        "Service Worker",
-    ] {
-        let mut found = Vec::new();
-        files_mentioning(&profile.join("Default").join(dir), host, &mut found);
-        assert!(found.is_empty(), "{dir} holds our origin: {found:?}");
-    }
-    let mut found = Vec::new();
-    files_mentioning(&profile.join("Default").join("Network"), host, &mut found);
-    assert!(
-        found.iter().all(|p| !p.ends_with("Cookies")),
-        "a cookie of ours was stored: {found:?}"
-    );
+    assert_no_storage_of(&profile, host);
     // Nothing she typed is in the profile either.
     let mut found = Vec::new();
     files_mentioning(&profile, &code, &mut found);

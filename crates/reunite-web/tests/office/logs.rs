@@ -99,20 +99,7 @@ async fn canaries_never_reach_logs_or_disk_in_clear() {
     assert!(!logs.contains(helpers::ADMIN_PASSWORD));
 
     // On disk: the new account's name exists only sealed.
-    let mut files = 0;
-    for e in std::fs::read_dir(&app.dir).unwrap() {
-        let p = e.unwrap().path();
-        let bytes = std::fs::read(&p).unwrap();
-        files += 1;
-        for canary in CANARIES {
-            assert!(
-                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
-                "{canary} found in {}",
-                p.display()
-            );
-        }
-    }
-    assert!(files >= 2, "database and WAL are searched");
+    helpers::logs::assert_not_on_disk(&app.dir, &CANARIES);
     let created = app
         .store
         .user_by_username(&reunite_domain::Username::parse(CANARIES[7]).unwrap())
@@ -253,18 +240,5 @@ async fn review_and_member_canaries_never_reach_logs_or_disk_in_clear() {
         assert!(!logs.contains(canary), "log contains {canary}");
     }
     assert!(!logs.contains(&otp), "the one-time password is not logged");
-    let mut files = 0;
-    for e in std::fs::read_dir(&app.dir).unwrap() {
-        let p = e.unwrap().path();
-        let bytes = std::fs::read(&p).unwrap();
-        files += 1;
-        for canary in C {
-            assert!(
-                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
-                "{canary} found in {}",
-                p.display()
-            );
-        }
-    }
-    assert!(files >= 2, "database and WAL are searched");
+    helpers::logs::assert_not_on_disk(&app.dir, &C);
 }

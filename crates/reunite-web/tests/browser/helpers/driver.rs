@@ -146,3 +146,24 @@ pub fn files_mentioning(dir: &std::path::Path, needle: &str, out: &mut Vec<std::
         }
     }
 }
+
+/// The profile keeps no storage and no cookie of `host` (files mentioning it are allowed
+/// only outside storage, and never the cookie jar).
+pub fn assert_no_storage_of(profile: &std::path::Path, host: &str) {
+    for dir in [
+        "Local Storage",
+        "Session Storage",
+        "IndexedDB",
+        "Service Worker",
+    ] {
+        let mut found = Vec::new();
+        files_mentioning(&profile.join("Default").join(dir), host, &mut found);
+        assert!(found.is_empty(), "{dir} holds our origin: {found:?}");
+    }
+    let mut found = Vec::new();
+    files_mentioning(&profile.join("Default").join("Network"), host, &mut found);
+    assert!(
+        found.iter().all(|p| !p.ends_with("Cookies")),
+        "a cookie of ours was stored: {found:?}"
+    );
+}

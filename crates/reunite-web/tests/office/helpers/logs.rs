@@ -54,3 +54,21 @@ pub fn log_sink() -> &'static LogSink {
         s
     })
 }
+
+/// Fails if a file of `dir` (the database, its WAL: at least two) holds a canary in clear.
+pub fn assert_not_on_disk(dir: &std::path::Path, canaries: &[&str]) {
+    let mut files = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let bytes = std::fs::read(&p).unwrap();
+        files += 1;
+        for canary in canaries {
+            assert!(
+                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+                "{canary} found in {}",
+                p.display()
+            );
+        }
+    }
+    assert!(files >= 2, "database and WAL are searched");
+}
