@@ -3,11 +3,9 @@
 //! member account, approved by a second caseworker and connected; the refusals the rules
 //! demand come back as pages with the reason; the mother never reaches an office page.
 
-mod common;
-#[path = "intake_support.rs"]
-mod support;
-
-use common::{Client, TestApp};
+use crate::helpers;
+use crate::helpers::public as support;
+use crate::helpers::{Client, TestApp};
 use reunite_domain::review::MatchState;
 use reunite_domain::{Case, CaseStatus, Clock, Lang, Role};
 use reunite_store::{CaseActor, MatchSettings};
@@ -27,7 +25,7 @@ fn her_case(id: &str) -> Case {
     .unwrap()
 }
 
-async fn step(c: &mut Client, id: &str, step: &str, extra: &[(&str, &str)]) -> common::Page {
+async fn step(c: &mut Client, id: &str, step: &str, extra: &[(&str, &str)]) -> helpers::Page {
     let page = c.get(&format!("/office/matches/{id}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let csrf = page.input("csrf").unwrap();
@@ -43,15 +41,9 @@ async fn state_of(app: &TestApp, id: &str) -> MatchState {
 #[tokio::test]
 async fn from_request_to_connection_with_consent_and_two_approvers() {
     let public = support::spawn().await;
-    let app = common::office_app(
-        public.office.clone(),
-        public.clock.clone(),
-        public.dir.clone(),
-        3600,
-    )
-    .await;
-    let (mut a, a_id, _) = common::sign_in_as(&app, "cw.a", Role::Caseworker, Lang::En).await;
-    let (mut b, _, _) = common::sign_in_as(&app, "cw.b", Role::Caseworker, Lang::En).await;
+    let app = TestApp::over(&public, 3600).await;
+    let (mut a, a_id, _) = app.sign_in_as("cw.a", Role::Caseworker, Lang::En).await;
+    let (mut b, _, _) = app.sign_in_as("cw.b", Role::Caseworker, Lang::En).await;
     app.store
         .create_case(
             &her_case("c-1"),

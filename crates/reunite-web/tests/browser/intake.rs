@@ -3,11 +3,9 @@
 //! Afterwards the profile holds no cookie and no storage for our origin, the browser history
 //! holds one address of ours, and Back after quick exit does not show our page.
 
-mod common;
-mod intake_support;
-
-use common::browser::{self, files_mentioning, history_urls};
-use fantoccini::Locator;
+use crate::helpers::apps;
+use crate::helpers::driver::{self as browser, assert_no_storage_of, history_urls};
+use crate::helpers::ui::{assert_exit_first, click, click_to, fill_named, text};
 use reunite_domain::Clock;
 
 /// A stand-in for the neutral site quick exit leads to (another origin on this machine).
@@ -24,58 +22,12 @@ async fn neutral_site() -> String {
     format!("http://{addr}/")
 }
 
-async fn fill(b: &fantoccini::Client, name: &str, text: &str) {
-    let e = b
-        .find(Locator::Css(&format!("[name=\"{name}\"]")))
-        .await
-        .unwrap();
-    e.send_keys(text).await.unwrap();
-}
-
-async fn click(b: &fantoccini::Client, css: &str) {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-/// Clicks and waits until the next page shows `expect` (navigation is asynchronous).
-async fn click_to(b: &fantoccini::Client, css: &str, expect: &str) {
-    click(b, css).await;
-    b.wait()
-        .for_element(Locator::Css(expect))
-        .await
-        .unwrap_or_else(|e| panic!("after {css}, no {expect}: {e}"));
-}
-
-async fn text(b: &fantoccini::Client, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-/// The first control a keyboard reaches is the quick exit.
-async fn assert_exit_first(b: &fantoccini::Client) {
-    let first = b
-        .find(Locator::Css(
-            "a[href], button, input:not([type=hidden]), select, textarea",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(first.attr("id").await.unwrap().as_deref(), Some("exit"));
-}
-
 #[tokio::test]
 async fn a_seeker_without_javascript_files_checks_back_answers_and_leaves_no_trace() {
     let exit_url = neutral_site().await;
-    let app = intake_support::spawn_with(reunite_web::IntakeConfig {
+    let app = apps::spawn_public(reunite_web::IntakeConfig {
         exit_url: exit_url.clone(),
-        ..intake_support::fast_config()
+        ..apps::fast_config()
     })
     .await;
     let browser = browser::start(false).await;
@@ -87,11 +39,11 @@ async fn a_seeker_without_javascript_files_checks_back_answers_and_leaves_no_tra
     assert_exit_first(b).await;
     click_to(b, "#start", "#send").await;
     assert_exit_first(b).await;
-    fill(b, "m_name1", "金英子").await;
-    fill(b, "m_year", "1979").await;
-    fill(b, "c_name1", "王明").await;
-    fill(b, "c_year", "2004").await;
-    fill(b, "home", "黑龙江 密山").await;
+    fill_named(b, "m_name1", "金英子").await;
+    fill_named(b, "m_year", "1979").await;
+    fill_named(b, "c_name1", "王明").await;
+    fill_named(b, "c_year", "2004").await;
+    fill_named(b, "home", "黑龙江 密山").await;
     click_to(b, "#send", "#code").await;
     let code = text(b, "#code").await;
     assert_eq!(
@@ -123,10 +75,10 @@ async fn a_seeker_without_javascript_files_checks_back_answers_and_leaves_no_tra
 
     // Check back with the code as the seeker kept it, read the reply and answer.
     click_to(b, "#to-check", "#read").await;
-    fill(b, "code", &code).await;
+    fill_named(b, "code", &code).await;
     click_to(b, "#read", "#send-answer").await;
     assert!(text(b, "main").await.contains("我们收到了你的信息。"));
-    fill(b, "answer", "谢谢。我住在密山。").await;
+    fill_named(b, "answer", "谢谢。我住在密山。").await;
     click_to(b, "#send-answer", "#notice").await;
     let again = app
         .office
@@ -167,20 +119,5 @@ async fn a_seeker_without_javascript_files_checks_back_answers_and_leaves_no_tra
         "history holds one address of ours"
     );
     let host = origin.trim_start_matches("http://");
-    for dir in [
-        "Local Storage",
-        "Session Storage",
-        "IndexedDB",
-        "Service Worker",
-    ] {
-        let mut found = Vec::new();
-        files_mentioning(&profile.join("Default").join(dir), host, &mut found);
-        assert!(found.is_empty(), "{dir} holds our origin: {found:?}");
-    }
-    let mut found = Vec::new();
-    files_mentioning(&profile.join("Default").join("Network"), host, &mut found);
-    assert!(
-        found.iter().all(|p| !p.ends_with("Cookies")),
-        "a cookie of ours was stored: {found:?}"
-    );
+    assert_no_storage_of(&profile, host);
 }

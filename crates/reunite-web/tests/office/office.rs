@@ -1,16 +1,15 @@
 //! The office over real HTTP: headers, sign-in, setup, sessions, re-authentication,
 //! accounts, roles, audit trail, forgery and rate limits.
 
-mod common;
-
-use common::{Client, TestApp, admin_full_sign_in, next_code, spawn};
+use crate::helpers;
+use crate::helpers::{Client, TestApp, admin_full_sign_in, next_code};
 use reunite_domain::{Clock, Username};
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'";
 
-fn assert_security_headers(p: &common::Page, what: &str, hsts: bool) {
+fn assert_security_headers(p: &helpers::Page, what: &str, hsts: bool) {
     let h = |n: &str| {
         p.headers
             .get(n)
@@ -35,7 +34,7 @@ fn assert_security_headers(p: &common::Page, what: &str, hsts: bool) {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     for tls in [false, true] {
-        let app = common::spawn_with(|c| c.tls = tls).await;
+        let app = TestApp::spawn_with(|c| c.tls = tls).await;
         let mut c = Client::new(&app);
         let mut pages = vec![
             ("login", c.get("/office/login").await),
@@ -81,7 +80,7 @@ fn assert_no_other_origin(body: &str, what: &str) {
 
 #[tokio::test]
 async fn pages_reference_no_other_origin() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut c = Client::new(&app);
     let css = c.get("/static/style.css").await;
     assert!(!css.body.contains("url("), "the stylesheet loads nothing");
@@ -89,7 +88,7 @@ async fn pages_reference_no_other_origin() {
     assert_no_other_origin(&c.get("/office/login").await.body, "login");
     c.post(
         "/office/login",
-        &[("username", "admin"), ("password", common::ADMIN_PASSWORD)],
+        &[("username", "admin"), ("password", helpers::ADMIN_PASSWORD)],
     )
     .await;
     let setup = c.get("/office/setup").await;
@@ -108,7 +107,7 @@ async fn pages_reference_no_other_origin() {
 
 #[tokio::test]
 async fn failed_sign_ins_are_indistinguishable() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut c = Client::new(&app);
     // An account that has finished setup, so that a password alone is not enough.
     let (secret, pw) = admin_full_sign_in(&app, &mut c).await;
@@ -157,12 +156,12 @@ async fn failed_sign_ins_are_indistinguishable() {
 
 #[tokio::test]
 async fn first_sign_in_setup_and_session_cookie() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut c = Client::new(&app);
     let p = c
         .post(
             "/office/login",
-            &[("username", "admin"), ("password", common::ADMIN_PASSWORD)],
+            &[("username", "admin"), ("password", helpers::ADMIN_PASSWORD)],
         )
         .await;
     assert_eq!(p.location(), "/office/setup");
@@ -199,8 +198,8 @@ async fn first_sign_in_setup_and_session_cookie() {
             "/office/setup/password",
             &[
                 ("csrf", &csrf),
-                ("new_password", common::ADMIN_PASSWORD),
-                ("new_password_again", common::ADMIN_PASSWORD),
+                ("new_password", helpers::ADMIN_PASSWORD),
+                ("new_password_again", helpers::ADMIN_PASSWORD),
             ],
         )
         .await;
@@ -243,7 +242,7 @@ async fn first_sign_in_setup_and_session_cookie() {
 
 #[tokio::test]
 async fn sessions_expire_when_idle_or_old_and_logout_is_server_side() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut c = Client::new(&app);
     admin_full_sign_in(&app, &mut c).await;
     // Activity every 10 minutes keeps it alive…
@@ -311,7 +310,7 @@ async fn sessions_expire_when_idle_or_old_and_logout_is_server_side() {
 
 #[tokio::test]
 async fn sensitive_pages_need_a_recent_reauthentication() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut c = Client::new(&app);
     let (secret, pw) = admin_full_sign_in(&app, &mut c).await;
     assert_eq!(
@@ -370,7 +369,7 @@ async fn create_account(app: &TestApp, admin: &mut Client, name: &str, role: &st
 
 #[tokio::test]
 async fn admin_creates_a_caseworker_who_then_signs_in_and_roles_hold() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut admin = Client::new(&app);
     admin_full_sign_in(&app, &mut admin).await;
     let otp = create_account(&app, &mut admin, "park.caseworker", "caseworker").await;
@@ -437,7 +436,7 @@ async fn admin_creates_a_caseworker_who_then_signs_in_and_roles_hold() {
     )
     .await;
     let key = cw.get("/office/setup").await.by_id("totp-key").unwrap();
-    let secret = common::base32_decode(&key);
+    let secret = helpers::app::base32_decode(&key);
     let code = reunite_crypto::totp::code_at(&secret, app.clock.now().millis() / 1000);
     let p = cw
         .post("/office/setup/totp", &[("csrf", &csrf), ("code", &code)])
@@ -468,7 +467,7 @@ async fn admin_creates_a_caseworker_who_then_signs_in_and_roles_hold() {
         .await;
     assert_eq!(p.location(), "/office/users");
     assert_eq!(cw.get("/office").await.status, 303);
-    let code = common::next_code(&app, &secret);
+    let code = helpers::next_code(&app, &secret);
     let mut cw2 = Client::new(&app);
     let p = cw2
         .post(
@@ -485,7 +484,7 @@ async fn admin_creates_a_caseworker_who_then_signs_in_and_roles_hold() {
 
 #[tokio::test]
 async fn audit_trail_records_and_verifies() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut admin = Client::new(&app);
     admin_full_sign_in(&app, &mut admin).await;
     let mut anon = Client::new(&app);
@@ -516,11 +515,11 @@ async fn audit_trail_records_and_verifies() {
 
 #[tokio::test]
 async fn cross_site_posts_are_refused() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let r = reqwest::Client::new()
         .post(format!("{}/office/login", app.base))
         .header("origin", "https://evil.example")
-        .form(&[("username", "admin"), ("password", common::ADMIN_PASSWORD)])
+        .form(&[("username", "admin"), ("password", helpers::ADMIN_PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -528,7 +527,7 @@ async fn cross_site_posts_are_refused() {
     let r = reqwest::Client::new()
         .post(format!("{}/office/login", app.base))
         .header("sec-fetch-site", "cross-site")
-        .form(&[("username", "admin"), ("password", common::ADMIN_PASSWORD)])
+        .form(&[("username", "admin"), ("password", helpers::ADMIN_PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -537,7 +536,7 @@ async fn cross_site_posts_are_refused() {
 
 #[tokio::test]
 async fn sign_in_is_rate_limited() {
-    let app = common::spawn_with(|c| {
+    let app = TestApp::spawn_with(|c| {
         c.login_burst = 3;
         c.login_refill_ms = 60_000;
     })
@@ -563,7 +562,7 @@ async fn sign_in_is_rate_limited() {
 
 #[tokio::test]
 async fn weaker_password_hashes_are_upgraded_at_sign_in() {
-    let app = common::spawn_with(|c| {
+    let app = TestApp::spawn_with(|c| {
         c.password_policy = reunite_crypto::PasswordPolicy {
             m_kib: 2048,
             t: 2,
@@ -578,7 +577,7 @@ async fn weaker_password_hashes_are_upgraded_at_sign_in() {
         .await
         .unwrap()
         .unwrap();
-    let weak = reunite_crypto::hash_password(&common::FAST, common::ADMIN_PASSWORD).unwrap();
+    let weak = reunite_crypto::hash_password(&helpers::FAST, helpers::ADMIN_PASSWORD).unwrap();
     assert!(weak.contains("m=1024"));
     app.store
         .set_password(&admin.id, &weak, true, None, app.clock.now())
@@ -588,7 +587,7 @@ async fn weaker_password_hashes_are_upgraded_at_sign_in() {
     let p = c
         .post(
             "/office/login",
-            &[("username", "admin"), ("password", common::ADMIN_PASSWORD)],
+            &[("username", "admin"), ("password", helpers::ADMIN_PASSWORD)],
         )
         .await;
     assert_eq!(p.location(), "/office/setup");
@@ -602,7 +601,7 @@ async fn weaker_password_hashes_are_upgraded_at_sign_in() {
 
 #[tokio::test]
 async fn messages_follow_the_chosen_language() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut c = Client::new(&app);
     let ko = c.get("/office/login?lang=ko").await;
     assert!(ko.body.contains("직원 로그인") && ko.body.contains("lang=\"ko\""));

@@ -1,14 +1,12 @@
 //! The case registry through the real router: register, find, view, edit, history,
 //! assignment, who may see what, audit of every view, re-authentication, languages.
 
-mod common;
-
-use common::{Client, TestApp, spawn, spawn_with};
+use crate::helpers::{Client, Page, TestApp};
 use reunite_domain::{CaseStatus, Clock, Lang, Role, UserId};
 use reunite_store::CaseActor;
 
 async fn sign_in(app: &TestApp, name: &str, role: Role, lang: Lang) -> (Client, UserId) {
-    let (c, id, _) = common::sign_in_as(app, name, role, lang).await;
+    let (c, id, _) = app.sign_in_as(name, role, lang).await;
     (c, id)
 }
 
@@ -54,46 +52,23 @@ fn case_form(csrf: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn post(c: &mut Client, path: &str, form: &[(&str, String)]) -> common::Page {
+async fn post(c: &mut Client, path: &str, form: &[(&str, String)]) -> Page {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     c.post(path, &pairs).await
 }
 
-async fn csrf_of(c: &mut Client, path: &str) -> String {
-    let p = c.get(path).await;
-    assert_eq!(p.status, 200, "{path}: {}", p.body);
-    p.input("csrf").expect("form token")
-}
-
 /// Registers the sample case and returns its id.
 async fn register(c: &mut Client) -> String {
-    let csrf = csrf_of(c, "/office/cases/new").await;
+    let csrf = c.csrf_of("/office/cases/new").await;
     let p = post(c, "/office/cases/new", &case_form(&csrf)).await;
-    assert_eq!(p.status, 303, "{}", p.body);
-    let loc = p.location().to_string();
-    let id = loc
-        .strip_prefix("/office/cases/")
-        .and_then(|r| r.strip_suffix("?saved=1"))
-        .expect("redirect to the new case")
-        .to_string();
+    let id = p.saved_id("/office/cases/");
     assert!(id.starts_with("c-"));
     id
 }
 
-async fn audit_details(app: &TestApp) -> Vec<String> {
-    app.store
-        .audit_page(0, 1000)
-        .await
-        .unwrap()
-        .events
-        .into_iter()
-        .map(|e| format!("{}/{}", e.action, e.detail))
-        .collect()
-}
-
 #[tokio::test]
 async fn caseworker_registers_finds_edits_and_sees_the_history() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (mut c, me) = sign_in(&app, "kim.cw", Role::Caseworker, Lang::En).await;
     let id = register(&mut c).await;
     // Stored as entered, assigned to her.
@@ -124,7 +99,7 @@ async fn caseworker_registers_finds_edits_and_sees_the_history() {
     assert!(stored.case.consent.unwrap().by_child);
     assert!(!stored.case.consent.unwrap().statistics);
     // The view shows it and is audited.
-    let before = audit_details(&app).await.len();
+    let before = app.audit_details().await.len();
     let p = c.get(&format!("/office/cases/{id}?saved=1")).await;
     assert_eq!(p.status, 200);
     for s in [
@@ -138,7 +113,7 @@ async fn caseworker_registers_finds_edits_and_sees_the_history() {
     ] {
         assert!(p.body.contains(s), "{s} missing");
     }
-    let after = audit_details(&app).await;
+    let after = app.audit_details().await;
     assert_eq!(after.len(), before + 1);
     assert_eq!(after[0], "sensitive_read/case");
     // Found by the Chinese alias, by the alias read in Hangul, by pinyin, by child and place.
@@ -197,7 +172,7 @@ async fn caseworker_registers_finds_edits_and_sees_the_history() {
         p.body
     );
     assert!(
-        audit_details(&app)
+        app.audit_details()
             .await
             .contains(&"record_change/case".to_string())
     );
@@ -217,9 +192,9 @@ async fn caseworker_registers_finds_edits_and_sees_the_history() {
 
 #[tokio::test]
 async fn add_buttons_keep_what_was_typed_and_save_nothing() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (mut c, _) = sign_in(&app, "cw.add", Role::Caseworker, Lang::En).await;
-    let csrf = csrf_of(&mut c, "/office/cases/new").await;
+    let csrf = c.csrf_of("/office/cases/new").await;
     let mut form = case_form(&csrf);
     form.retain(|(k, _)| *k != "action");
     form.push(("action", "add_child".into()));
@@ -244,7 +219,7 @@ async fn add_buttons_keep_what_was_typed_and_save_nothing() {
 
 #[tokio::test]
 async fn bad_input_is_explained_next_to_its_field_in_each_language_and_nothing_is_saved() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     for (name, lang, month_msg, number_msg, missing_msg) in [
         (
             "cw.ko",
@@ -269,7 +244,7 @@ async fn bad_input_is_explained_next_to_its_field_in_each_language_and_nothing_i
         ),
     ] {
         let (mut c, _) = sign_in(&app, name, Role::Caseworker, lang).await;
-        let csrf = csrf_of(&mut c, "/office/cases/new").await;
+        let csrf = c.csrf_of("/office/cases/new").await;
         let mut form = case_form(&csrf);
         form.retain(|(k, _)| !k.starts_with("m_name_") && *k != "m_birth_month");
         form.push(("m_birth_month", "13".into()));
@@ -293,7 +268,7 @@ async fn bad_input_is_explained_next_to_its_field_in_each_language_and_nothing_i
 
 #[tokio::test]
 async fn caseworkers_see_their_own_cases_admins_all_researchers_none() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (mut a, _) = sign_in(&app, "cw.a", Role::Caseworker, Lang::En).await;
     let (mut b, b_id) = sign_in(&app, "cw.b", Role::Caseworker, Lang::En).await;
     let (mut admin, _) = sign_in(&app, "boss", Role::Admin, Lang::En).await;
@@ -338,7 +313,7 @@ async fn caseworkers_see_their_own_cases_admins_all_researchers_none() {
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
     // Caseworkers may not assign.
-    let csrf_b = csrf_of(&mut b, "/office/cases").await;
+    let csrf_b = b.csrf_of("/office/cases").await;
     let p = b
         .post(
             &format!("/office/cases/{id}/assign"),
@@ -358,7 +333,7 @@ async fn caseworkers_see_their_own_cases_admins_all_researchers_none() {
 
 #[tokio::test]
 async fn the_list_pages_and_filters_by_status() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (mut admin, _) = sign_in(&app, "boss", Role::Admin, Lang::En).await;
     for i in 1..=30 {
         let c = reunite_domain::fictional::case(5, i, "t-");
@@ -387,7 +362,7 @@ async fn the_list_pages_and_filters_by_status() {
 
 #[tokio::test]
 async fn reading_a_case_needs_a_recent_reauthentication() {
-    let app = spawn_with(|c| c.reauth_secs = 60).await;
+    let app = TestApp::spawn_with(|c| c.reauth_secs = 60).await;
     let (mut c, _) = sign_in(&app, "cw.re", Role::Caseworker, Lang::Ko).await;
     let id = register(&mut c).await;
     assert_eq!(c.get(&format!("/office/cases/{id}")).await.status, 200);
@@ -403,7 +378,7 @@ async fn reading_a_case_needs_a_recent_reauthentication() {
 
 #[tokio::test]
 async fn pages_are_in_the_users_language() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     for (name, lang, title, button) in [
         ("cw.ko2", Lang::Ko, "사례 목록", "이름 하나 더"),
         ("cw.zh2", Lang::Zh, "个案列表", "再加一个名字"),

@@ -2,19 +2,16 @@
 //! language and confirms it herself; the office then sees a briefed trip it can start.
 //! Another mother cannot see or touch it.
 
-mod common;
-#[path = "travel_support/mod.rs"]
-mod travel_support;
-
-use common::Client;
+use crate::helpers;
+use crate::helpers::travel::{CITY, DURESS, PIN, app_with_floor, new_case};
+use helpers::Client;
 use reunite_domain::{Clock, Lang, Role, Username};
 use reunite_store::NewUser;
-use travel_support::{CITY, DURESS, PIN, app_with_floor, new_case};
 
 const PASS: &str = "a mother's long passphrase";
 
-async fn mother(app: &common::TestApp, name: &str, case_id: &str) -> Client {
-    let phc = reunite_crypto::hash_password(&common::FAST, PASS).unwrap();
+async fn mother(app: &helpers::TestApp, name: &str, case_id: &str) -> Client {
+    let phc = reunite_crypto::hash_password(&helpers::FAST, PASS).unwrap();
     app.store
         .create_member(
             &NewUser {
@@ -118,6 +115,6 @@ async fn a_mother_registers_her_trip_and_confirms_the_briefing() {
             .contains("confirm-briefing")
     );
     // Staff are not members.
-    let (mut cw, _, _) = common::sign_in_as(&app, "cw.t", Role::Caseworker, Lang::En).await;
+    let (mut cw, _, _) = app.sign_in_as("cw.t", Role::Caseworker, Lang::En).await;
     assert_eq!(cw.get("/member/trips").await.location(), "/office");
 }

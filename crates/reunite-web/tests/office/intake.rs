@@ -1,9 +1,7 @@
 //! The public side over HTTP: the whole flow, byte-identical check-back across states, no
 //! cookies, headers, page weight, validation that keeps input, rate limits, neutral words.
 
-#[path = "intake_support.rs"]
-mod support;
-
+use crate::helpers::public as support;
 use reunite_crypto::{TracingCode, seal};
 use reunite_domain::Clock;
 use reunite_store::NewIntake;

@@ -4,18 +4,16 @@
 //! time; the duress alert survives everything her side can do; the board; escalation with
 //! a simulated clock delivering to a local SMTP sink and SMS gateway; the watchdog.
 
-mod common;
-mod travel_support;
-
-use common::{Client, TestApp, spawn_with};
+use crate::helpers;
+use crate::helpers::travel::{CITY, DURESS, PIN, active_trip, app_with_floor, new_case_for};
+use crate::helpers::{Client, TestApp};
 use reunite_domain::{Clock, Lang, Role, Timestamp};
 use reunite_store::{CaseActor, TripContact};
 use reunite_web::jobs::notify::{NotifyConfig, run_once, watchdog_once};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use travel_support::{CITY, DURESS, PIN, active_trip, app_with_floor, new_case_for};
 
-async fn check_in(c: &mut Client, code: &str, pin: &str, city: &str, done: bool) -> common::Page {
+async fn check_in(c: &mut Client, code: &str, pin: &str, city: &str, done: bool) -> helpers::Page {
     let mut form = vec![
         ("step", "save"),
         ("lang", "zh"),
@@ -43,10 +41,12 @@ async fn stages(app: &TestApp, trip: &str) -> Vec<(reunite_domain::travel::Stage
 #[tokio::test]
 async fn a_caseworker_registers_briefs_and_starts_a_trip() {
     let app = app_with_floor(1).await;
-    let (mut c, cw, _) = common::sign_in_as(&app, "cw.travel", Role::Caseworker, Lang::En).await;
+    let (mut c, cw, _) = app
+        .sign_in_as("cw.travel", Role::Caseworker, Lang::En)
+        .await;
     let case_id = new_case_for(&app, Some(&cw)).await;
     let path = format!("/office/cases/{case_id}/trips");
-    let (mut other, _, _) = common::sign_in_as(&app, "cw.other", Role::Caseworker, Lang::En).await;
+    let (mut other, _, _) = app.sign_in_as("cw.other", Role::Caseworker, Lang::En).await;
     assert_eq!(other.get(&path).await.status, 403, "not her caseworker");
     let p = c.get(&path).await;
     assert_eq!(p.status, 200, "{}", p.body);
@@ -125,7 +125,7 @@ async fn a_caseworker_registers_briefs_and_starts_a_trip() {
     assert!(p.body.contains("Scheduler last ran"));
 
     // An admin edits the briefing; the edit is what the next trip page shows.
-    let (mut admin, _, _) = common::sign_in_as(&app, "adm.travel", Role::Admin, Lang::En).await;
+    let (mut admin, _, _) = app.sign_in_as("adm.travel", Role::Admin, Lang::En).await;
     let p = admin.get("/office/travel/briefing").await;
     assert_eq!(p.status, 200);
     let acsrf = p.input("csrf").unwrap();
@@ -152,6 +152,8 @@ async fn a_caseworker_registers_briefs_and_starts_a_trip() {
 
 #[tokio::test]
 async fn duress_and_normal_check_ins_are_indistinguishable() {
+    // Measured while no other test's app runs.
+    let _alone = crate::helpers::gate::alone().await;
     // A small floor so that N = 200 of each runs in seconds; production uses 1.5 s.
     let app = app_with_floor(40).await;
     let (trip, code) = active_trip(&app, "", vec![]).await;
@@ -160,7 +162,7 @@ async fn duress_and_normal_check_ins_are_indistinguishable() {
     let duress = check_in(&mut c, &code, DURESS, "", false).await;
     assert_eq!(normal.status, duress.status);
     assert_eq!(normal.body, duress.body, "byte-identical bodies");
-    let strip = |p: &common::Page| {
+    let strip = |p: &helpers::Page| {
         let mut h: Vec<(String, String)> = p
             .headers
             .iter()
@@ -227,7 +229,9 @@ async fn the_duress_alert_cannot_be_cancelled_from_her_side() {
     // The trip is over for her, but the duress alerts stay open until the office acts.
     let s = stages(&app, &trip).await;
     assert!(!s.is_empty() && s.iter().all(|(st, acked)| *st == Stage::Duress && !acked));
-    let (mut cw, _, _) = common::sign_in_as(&app, "cw.duress", Role::Caseworker, Lang::En).await;
+    let (mut cw, _, _) = app
+        .sign_in_as("cw.duress", Role::Caseworker, Lang::En)
+        .await;
     let p = cw.get("/office/travel").await;
     assert!(p.body.contains("trip-duress"), "{}", p.body);
     let p = cw.get(&format!("/office/travel/trips/{trip}")).await;
@@ -254,7 +258,7 @@ async fn the_duress_alert_cannot_be_cancelled_from_her_side() {
 
 #[tokio::test]
 async fn wrong_pins_are_slowed_but_never_lock_her_out() {
-    let app = spawn_with(|c| {
+    let app = TestApp::spawn_with(|c| {
         c.checkin.floor_ms = 1;
         c.checkin.burst = 10_000;
         c.checkin.refill_ms = 1;

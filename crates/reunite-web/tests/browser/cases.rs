@@ -2,50 +2,12 @@
 //! caseworker registers a mother with three names in three scripts and two children, finds
 //! the case by its Chinese alias, edits it and reads the history.
 
-mod common;
-
-use common::browser;
+use crate::helpers::apps::{self, TestApp};
+use crate::helpers::driver as browser;
+use crate::helpers::ui::{click, click_to, fill, text};
 use fantoccini::Locator;
 use reunite_domain::{Clock, Lang, Role, Username};
 use reunite_store::NewUser;
-
-async fn fill(b: &fantoccini::Client, css: &str, text: &str) {
-    let e = b
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
-}
-
-async fn click(b: &fantoccini::Client, css: &str) {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-/// Clicks, then waits (bounded, polling) for an element that only the next page has: a
-/// form submission navigates, and reading the old page meanwhile would be a race.
-async fn click_to(b: &fantoccini::Client, css: &str, next_page: &str) {
-    click(b, css).await;
-    b.wait()
-        .at_most(std::time::Duration::from_secs(20))
-        .for_element(Locator::Css(next_page))
-        .await
-        .unwrap_or_else(|e| panic!("after {css}, {next_page} never appeared: {e}"));
-}
-
-async fn text(b: &fantoccini::Client, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-}
 
 async fn choose(b: &fantoccini::Client, select: &str, value: &str) {
     click(b, &format!("{select} option[value=\"{value}\"]")).await;
@@ -53,10 +15,10 @@ async fn choose(b: &fantoccini::Client, select: &str, value: &str) {
 
 #[tokio::test]
 async fn caseworker_registers_finds_edits_and_reads_the_history() {
-    let app = common::spawn().await;
+    let app = TestApp::spawn().await;
     // A caseworker whose account is ready (password chosen, authenticator enrolled).
     let password = "browser caseworker passphrase";
-    let phc = reunite_crypto::hash_password(&common::FAST, password).unwrap();
+    let phc = reunite_crypto::hash_password(&apps::FAST, password).unwrap();
     let id = app
         .store
         .create_user(
@@ -89,7 +51,7 @@ async fn caseworker_registers_finds_edits_and_reads_the_history() {
         .unwrap();
     fill(b, "#username", "park.cw").await;
     fill(b, "#password", password).await;
-    fill(b, "#code", &common::next_code(&app, &secret)).await;
+    fill(b, "#code", &apps::next_code(&app, &secret)).await;
     click_to(b, "#signin", "#nav-cases").await;
     assert!(b.current_url().await.unwrap().path().ends_with("/office"));
 

@@ -5,10 +5,7 @@
 //! within 10 % over N = 200 check-backs each, taken interleaved so that whatever else the
 //! machine does falls on every state alike.
 
-mod common;
-#[path = "intake_support.rs"]
-mod support;
-
+use crate::helpers::public as support;
 use reunite_crypto::{TracingCode, seal};
 use reunite_domain::review::{AnsweredBy, MatchState, Step};
 use reunite_domain::{Case, CaseStatus, Clock, UserId};
@@ -62,6 +59,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 #[tokio::test]
 async fn check_back_says_nothing_about_the_match_behind_it() {
+    // Measured while no other test's app runs.
+    let _alone = crate::helpers::gate::alone().await;
     // A floor of the production kind, scaled down so the test takes seconds.
     let public = support::spawn_with(IntakeConfig {
         check_floor_ms: 150,

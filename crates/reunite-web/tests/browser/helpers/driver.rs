@@ -45,7 +45,7 @@ pub async fn start(javascript: bool) -> Browser {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let profile = std::env::temp_dir().join(super::unique("reunite-chrome-profile"));
+    let profile = std::env::temp_dir().join(crate::helpers::unique("reunite-chrome-profile"));
     std::fs::create_dir_all(&profile).unwrap();
     let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let mut prefs = serde_json::Map::new();
@@ -145,4 +145,25 @@ pub fn files_mentioning(dir: &std::path::Path, needle: &str, out: &mut Vec<std::
             out.push(p);
         }
     }
+}
+
+/// The profile keeps no storage and no cookie of `host` (files mentioning it are allowed
+/// only outside storage, and never the cookie jar).
+pub fn assert_no_storage_of(profile: &std::path::Path, host: &str) {
+    for dir in [
+        "Local Storage",
+        "Session Storage",
+        "IndexedDB",
+        "Service Worker",
+    ] {
+        let mut found = Vec::new();
+        files_mentioning(&profile.join("Default").join(dir), host, &mut found);
+        assert!(found.is_empty(), "{dir} holds our origin: {found:?}");
+    }
+    let mut found = Vec::new();
+    files_mentioning(&profile.join("Default").join("Network"), host, &mut found);
+    assert!(
+        found.iter().all(|p| !p.ends_with("Cookies")),
+        "a cookie of ours was stored: {found:?}"
+    );
 }

@@ -1,16 +1,16 @@
 //! Harness for the public side: a data directory with office keys, the public pages served
 //! alone (as a mirror would) on a random port, over a database the office also opens.
-#![allow(dead_code)]
 
+use super::client::{Page, no_redirects};
+use super::gate::{self, Held};
 use reunite_crypto::{KeyRing, MasterKey};
+use reunite_domain::Clock;
 use reunite_domain::time::ManualClock;
-use reunite_domain::{Clock, Timestamp};
 use reunite_store::{IntakeKeys, IntakeStore, OpenOptions, Store};
 use reunite_web::{IntakeConfig, IntakeState};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-#[derive(Debug)]
 pub struct PublicApp {
     pub base: String,
     /// The office's store (holds the master key) over the same database.
@@ -20,15 +20,7 @@ pub struct PublicApp {
     pub intake: IntakeStore,
     pub clock: Arc<ManualClock>,
     pub dir: PathBuf,
-}
-
-pub fn unique(prefix: &str) -> String {
-    let t: String = reunite_crypto::random_token()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(12)
-        .collect();
-    format!("{prefix}-{}", t.to_lowercase())
+    _gate: Arc<Held>,
 }
 
 pub fn fast_config() -> IntakeConfig {
@@ -46,8 +38,8 @@ pub async fn spawn() -> PublicApp {
 }
 
 pub async fn spawn_with(cfg: IntakeConfig) -> PublicApp {
-    let dir = std::env::temp_dir().join(unique("reunite-intake-test"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let gate = gate::shared().await;
+    let dir = super::temp_dir("reunite-intake-test");
     let url = reunite_store::sqlite::url_for_path(&dir.join("reunite.db"));
     let office = Store::open(
         OpenOptions::new(url.clone()),
@@ -55,10 +47,7 @@ pub async fn spawn_with(cfg: IntakeConfig) -> PublicApp {
     )
     .await
     .unwrap();
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    let clock = Arc::new(ManualClock::new(Timestamp(d.as_millis() as i64)));
+    let clock = Arc::new(ManualClock::new(super::real_now()));
     office.ensure_system_keys(clock.now()).await.unwrap();
     office.ensure_intake_keys(clock.now()).await.unwrap();
     let text = office.export_intake_keys().await.unwrap();
@@ -83,56 +72,32 @@ pub async fn spawn_with(cfg: IntakeConfig) -> PublicApp {
         intake,
         clock,
         dir,
+        _gate: gate,
     }
 }
 
-#[derive(Debug)]
-pub struct Resp {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: String,
-}
-
-impl Resp {
-    pub fn by_id(&self, id: &str) -> Option<String> {
-        let marker = format!("id=\"{id}\"");
-        let at = self.body.find(&marker)?;
-        let start = at + self.body[at..].find('>')? + 1;
-        let end = self.body[start..].find('<')?;
-        Some(self.body[start..start + end].to_string())
-    }
-}
+/// A public response (the office's [`Page`]; a public response never sets a cookie).
+pub type Resp = Page;
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    no_redirects()
 }
 
 pub async fn get(c: &reqwest::Client, url: &str) -> Resp {
-    let r = c.get(url).send().await.unwrap();
-    finish(r).await
+    finish(c.get(url).send().await.unwrap()).await
 }
 
 pub async fn post(c: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Resp {
-    let r = c.post(url).form(form).send().await.unwrap();
-    finish(r).await
+    finish(c.post(url).form(form).send().await.unwrap()).await
 }
 
 async fn finish(r: reqwest::Response) -> Resp {
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let body = r.text().await.unwrap();
+    let page = Page::read(r).await;
     assert!(
-        headers.get("set-cookie").is_none(),
+        page.set_cookie().is_none(),
         "a public response set a cookie"
     );
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    page
 }
 
 /// A complete, valid request.

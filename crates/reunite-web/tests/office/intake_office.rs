@@ -2,30 +2,17 @@
 //! alone, as a mirror) is listed, opened, answered and kept by the office app over the same
 //! database; sensitive replies are refused; only caseworkers and admins get in.
 
-mod common;
-#[path = "intake_support.rs"]
-mod support;
-
-use common::{Client, TestApp};
+use crate::helpers;
+use crate::helpers::public as support;
+use crate::helpers::{Client, TestApp};
 use reunite_domain::{Clock, Lang, Role};
 
-const PASSWORD: &str = common::STAFF_PASSWORD;
-
-/// The office app over the public app's database and clock.
-async fn office_over(public: &support::PublicApp, reauth_secs: i64) -> TestApp {
-    common::office_app(
-        public.office.clone(),
-        public.clock.clone(),
-        public.dir.clone(),
-        reauth_secs,
-    )
-    .await
-}
+const PASSWORD: &str = helpers::STAFF_PASSWORD;
 
 /// Creates an account (password set, TOTP enrolled), signs it in; returns the client and
 /// the TOTP secret.
 async fn sign_in(app: &TestApp, name: &str, role: Role, lang: Lang) -> (Client, Vec<u8>) {
-    let (c, _, secret) = common::sign_in_as(app, name, role, lang).await;
+    let (c, _, secret) = app.sign_in_as(name, role, lang).await;
     (c, secret)
 }
 
@@ -56,13 +43,10 @@ async fn only_request_id(app: &TestApp) -> String {
 }
 
 async fn audit_details(app: &TestApp) -> Vec<String> {
-    app.store
-        .audit_page(0, 1000)
+    app.audit()
         .await
-        .unwrap()
-        .events
         .into_iter()
-        .map(|e| e.detail)
+        .map(|(_, detail)| detail)
         .collect()
 }
 
@@ -78,7 +62,7 @@ async fn message_count(app: &TestApp, id: &str) -> usize {
 #[tokio::test]
 async fn listed_without_identity_opened_after_reauth_and_audited() {
     let public = support::spawn().await;
-    let app = office_over(&public, 60).await;
+    let app = TestApp::over(&public, 60).await;
     file_request(&public).await;
     let id = only_request_id(&app).await;
     let (mut c, secret) = sign_in(&app, "cw.list", Role::Caseworker, Lang::En).await;
@@ -109,7 +93,7 @@ async fn listed_without_identity_opened_after_reauth_and_audited() {
     let before = audit_details(&app).await;
     assert!(!before.contains(&"intake.request".to_string()));
     let csrf = c.get("/office/reauth").await.input("csrf").unwrap();
-    let code = common::next_code(&app, &secret);
+    let code = helpers::next_code(&app, &secret);
     let p = c
         .post(
             "/office/reauth",
@@ -152,7 +136,7 @@ async fn listed_without_identity_opened_after_reauth_and_audited() {
 #[tokio::test]
 async fn sensitive_replies_are_refused_and_clean_ones_reach_the_seeker() {
     let public = support::spawn().await;
-    let app = office_over(&public, 900).await;
+    let app = TestApp::over(&public, 900).await;
     let code = file_request(&public).await;
     let id = only_request_id(&app).await;
     let (mut c, _) = sign_in(&app, "cw.reply", Role::Caseworker, Lang::Ko).await;
@@ -218,7 +202,7 @@ async fn sensitive_replies_are_refused_and_clean_ones_reach_the_seeker() {
 #[tokio::test]
 async fn keep_toggles() {
     let public = support::spawn().await;
-    let app = office_over(&public, 900).await;
+    let app = TestApp::over(&public, 900).await;
     file_request(&public).await;
     let id = only_request_id(&app).await;
     let (mut c, _) = sign_in(&app, "cw.keep", Role::Caseworker, Lang::Zh).await;
@@ -256,7 +240,7 @@ async fn keep_toggles() {
 #[tokio::test]
 async fn only_caseworkers_and_admins_work_with_requests() {
     let public = support::spawn().await;
-    let app = office_over(&public, 900).await;
+    let app = TestApp::over(&public, 900).await;
     file_request(&public).await;
     let id = only_request_id(&app).await;
     for (name, role) in [("re.search", Role::Researcher), ("re.view", Role::Reviewer)] {

@@ -3,9 +3,8 @@
 //! passwords, codes, paths, queries, headers, form fields); then the captured logs (at the
 //! most verbose level), the database file and its WAL are searched for them.
 
-mod common;
-
-use common::{Client, admin_full_sign_in, spawn};
+use crate::helpers;
+use crate::helpers::{Client, TestApp, admin_full_sign_in};
 
 const CANARIES: [&str; 8] = [
     "canaryuser7731",
@@ -20,8 +19,8 @@ const CANARIES: [&str; 8] = [
 
 #[tokio::test]
 async fn canaries_never_reach_logs_or_disk_in_clear() {
-    let sink = common::log_sink();
-    let app = spawn().await;
+    let sink = helpers::logs::log_sink();
+    let app = TestApp::spawn().await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(CANARIES[2])
@@ -87,32 +86,20 @@ async fn canaries_never_reach_logs_or_disk_in_clear() {
     .await;
     c.get(&format!("/office/audit?page={}", CANARIES[5])).await;
 
+    // Every test's logs (the strict search); this test's own were captured.
     let logs = sink.text();
     assert!(
-        logs.contains("request"),
+        sink.this_test().contains("request"),
         "the request log was captured: {logs}"
     );
     for canary in CANARIES {
         assert!(!logs.contains(canary), "log contains {canary}:\n{logs}");
     }
     // The admin password and one-time passwords too.
-    assert!(!logs.contains(common::ADMIN_PASSWORD));
+    assert!(!logs.contains(helpers::ADMIN_PASSWORD));
 
     // On disk: the new account's name exists only sealed.
-    let mut files = 0;
-    for e in std::fs::read_dir(&app.dir).unwrap() {
-        let p = e.unwrap().path();
-        let bytes = std::fs::read(&p).unwrap();
-        files += 1;
-        for canary in CANARIES {
-            assert!(
-                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
-                "{canary} found in {}",
-                p.display()
-            );
-        }
-    }
-    assert!(files >= 2, "database and WAL are searched");
+    helpers::logs::assert_not_on_disk(&app.dir, &CANARIES);
     let created = app
         .store
         .user_by_username(&reunite_domain::Username::parse(CANARIES[7]).unwrap())
@@ -137,10 +124,11 @@ async fn review_and_member_canaries_never_reach_logs_or_disk_in_clear() {
         "canarymembermsg1616",
         "canaryseeker2727",
     ];
-    let sink = common::log_sink();
-    let app = spawn().await;
-    let (mut cw, cw_id, _) =
-        common::sign_in_as(&app, "cw.canary", Role::Caseworker, Lang::En).await;
+    let sink = helpers::logs::log_sink();
+    let app = TestApp::spawn().await;
+    let (mut cw, cw_id, _) = app
+        .sign_in_as("cw.canary", Role::Caseworker, Lang::En)
+        .await;
     let case: Case = serde_json::from_value(serde_json::json!({
         "id": "c-canary",
         "mother": {"names": [{"text": "李英子"}, {"text": C[0]}], "birth": {"year": 1979}},
@@ -252,18 +240,5 @@ async fn review_and_member_canaries_never_reach_logs_or_disk_in_clear() {
         assert!(!logs.contains(canary), "log contains {canary}");
     }
     assert!(!logs.contains(&otp), "the one-time password is not logged");
-    let mut files = 0;
-    for e in std::fs::read_dir(&app.dir).unwrap() {
-        let p = e.unwrap().path();
-        let bytes = std::fs::read(&p).unwrap();
-        files += 1;
-        for canary in C {
-            assert!(
-                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
-                "{canary} found in {}",
-                p.display()
-            );
-        }
-    }
-    assert!(files >= 2, "database and WAL are searched");
+    helpers::logs::assert_not_on_disk(&app.dir, &C);
 }

@@ -1,7 +1,6 @@
 //! Shared by the travel tests: an app with a small check-in floor, a case, an active trip.
-#![allow(dead_code)]
 
-use crate::common::{FAST, TestApp, spawn_with};
+use super::{FAST, TestApp};
 use reunite_domain::travel::Schedule;
 use reunite_domain::{Case, CaseStatus, Clock, Name, Person};
 use reunite_store::{CaseActor, NewTrip, TripContact, TripPlaces, TripPlan};
@@ -11,7 +10,7 @@ pub const DURESS: &str = "2468";
 pub const CITY: &str = "Yanji-canary-5521";
 
 pub async fn app_with_floor(floor_ms: u64) -> TestApp {
-    spawn_with(|c| {
+    TestApp::spawn_with(|c| {
         c.checkin.floor_ms = floor_ms;
         c.checkin.burst = 10_000;
         c.checkin.refill_ms = 1;
@@ -25,7 +24,7 @@ pub async fn new_case(app: &TestApp) -> String {
 
 /// A case assigned to a caseworker (who may then register its trips).
 pub async fn new_case_for(app: &TestApp, assigned: Option<&reunite_domain::UserId>) -> String {
-    let id = crate::common::unique("case");
+    let id = super::unique("case");
     let c = Case {
         id: id.clone(),
         mother: Person {

@@ -2,47 +2,14 @@
 //! one-time password, choose a password, enrol TOTP from the page, create a caseworker
 //! account, sign out.
 
-mod common;
-
-use common::browser;
+use crate::helpers::apps::{self, TestApp};
+use crate::helpers::driver as browser;
+use crate::helpers::ui::{click_to, fill, text};
 use fantoccini::Locator;
-
-async fn fill(b: &fantoccini::Client, css: &str, text: &str) {
-    let e = b.find(Locator::Css(css)).await.unwrap();
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
-}
-
-async fn click(b: &fantoccini::Client, css: &str) {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-/// Clicks and waits until the next page shows `expect` (navigation is asynchronous).
-async fn click_to(b: &fantoccini::Client, css: &str, expect: &str) {
-    click(b, css).await;
-    b.wait()
-        .for_element(Locator::Css(expect))
-        .await
-        .unwrap_or_else(|e| panic!("after {css}, no {expect}: {e}"));
-}
-
-async fn text(b: &fantoccini::Client, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
-    let app = common::spawn().await;
+    let app = TestApp::spawn().await;
     let browser = browser::start(true).await;
     let b = &browser.client;
     b.goto(&format!("{}/office/login?lang=en", app.base))
@@ -56,7 +23,7 @@ async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
         b.source().await.unwrap_or_default()
     );
     fill(b, "#username", "admin").await;
-    fill(b, "#password", common::ADMIN_PASSWORD).await;
+    fill(b, "#password", apps::ADMIN_PASSWORD).await;
     click_to(b, "#signin", "#save-password").await;
     let url = b.current_url().await.unwrap();
     assert!(
@@ -71,7 +38,7 @@ async fn admin_enrols_totp_creates_a_caseworker_and_signs_out() {
     // The QR code is drawn inline; read the key as someone typing it would.
     assert!(b.find(Locator::Css(".qr svg")).await.is_ok());
     let key = text(b, "#totp-key").await;
-    let secret = common::base32_decode(&key);
+    let secret = apps::base32_decode(&key);
     let code = reunite_crypto::totp::code_at(
         &secret,
         reunite_domain::Clock::now(&*app.clock).millis() / 1000,

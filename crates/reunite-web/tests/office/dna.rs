@@ -2,9 +2,7 @@
 //! (good and malformed), the report with the LR the kinship library computes, who may see
 //! it, re-authentication, audit, and the PDF.
 
-mod common;
-
-use common::{Client, TestApp, spawn, spawn_with};
+use crate::helpers::{Client, TestApp};
 use reunite_domain::{Lang, Role};
 use reunite_kinship::{
     FrequencyTable, Hypothesis, LrOptions, MinFrequency, MutationModel, MutationSpec, ProfileSet,
@@ -12,18 +10,12 @@ use reunite_kinship::{
 };
 
 async fn sign_in(app: &TestApp, name: &str, role: Role, lang: Lang) -> Client {
-    common::sign_in_as(app, name, role, lang).await.0
-}
-
-async fn csrf_of(c: &mut Client, path: &str) -> String {
-    let p = c.get(path).await;
-    assert_eq!(p.status, 200, "{path}: {}", p.body);
-    p.input("csrf").expect("form token")
+    app.sign_in_as(name, role, lang).await.0
 }
 
 /// Registers a small case (assigned to the caseworker who registers it).
 async fn register_case(c: &mut Client) -> String {
-    let csrf = csrf_of(c, "/office/cases/new").await;
+    let csrf = c.csrf_of("/office/cases/new").await;
     let p = c
         .post(
             "/office/cases/new",
@@ -38,18 +30,13 @@ async fn register_case(c: &mut Client) -> String {
             ],
         )
         .await;
-    assert_eq!(p.status, 303, "{}", p.body);
-    p.location()
-        .strip_prefix("/office/cases/")
-        .and_then(|r| r.strip_suffix("?saved=1"))
-        .expect("redirect to the new case")
-        .to_string()
+    p.saved_id("/office/cases/")
 }
 
 /// Registers a mother–child DNA test of the case; returns the test id.
 async fn register_test(c: &mut Client, case_id: &str) -> String {
     let path = format!("/office/cases/{case_id}/dna");
-    let csrf = csrf_of(c, &path).await;
+    let csrf = c.csrf_of(&path).await;
     let p = c
         .post(
             &path,
@@ -65,12 +52,7 @@ async fn register_test(c: &mut Client, case_id: &str) -> String {
             ],
         )
         .await;
-    assert_eq!(p.status, 303, "{}", p.body);
-    p.location()
-        .strip_prefix("/office/dna/")
-        .and_then(|r| r.strip_suffix("?saved=1"))
-        .expect("redirect to the new test")
-        .to_string()
+    p.saved_id("/office/dna/")
 }
 
 /// A consistent mother–child duo over the first 20 markers of the shipped table, written as
@@ -98,17 +80,6 @@ fn options() -> LrOptions {
     }
 }
 
-async fn audit_details(app: &TestApp) -> Vec<String> {
-    app.store
-        .audit_page(0, 1000)
-        .await
-        .unwrap()
-        .events
-        .into_iter()
-        .map(|e| format!("{}/{}", e.action, e.detail))
-        .collect()
-}
-
 fn attr(body: &str, id: &str, name: &str) -> String {
     let at = body.find(&format!("id=\"{id}\"")).expect(id);
     let rest = &body[at..];
@@ -119,7 +90,7 @@ fn attr(body: &str, id: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn caseworker_registers_imports_and_reports() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut c = sign_in(&app, "cw.dna", Role::Caseworker, Lang::Ko).await;
     let case_id = register_case(&mut c).await;
     // The case page links to its DNA tests.
@@ -128,7 +99,7 @@ async fn caseworker_registers_imports_and_reports() {
 
     // Registration with a missing lab saves nothing and says why, in Korean.
     let path = format!("/office/cases/{case_id}/dna");
-    let csrf = csrf_of(&mut c, &path).await;
+    let csrf = c.csrf_of(&path).await;
     let p = c
         .post(
             &path,
@@ -306,7 +277,7 @@ async fn caseworker_registers_imports_and_reports() {
     assert!(view.body.contains("Sealed kit 4471 handed to the courier"));
     assert_eq!(view.by_id("dna-status").as_deref(), Some("보고서 발급"));
 
-    let events = audit_details(&app).await;
+    let events = app.audit_details().await;
     for want in [
         "record_create/dna_test",
         "record_change/dna_profiles",
@@ -320,7 +291,7 @@ async fn caseworker_registers_imports_and_reports() {
 
 #[tokio::test]
 async fn only_the_cases_caseworker_and_admins_reach_dna_tests() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut cw = sign_in(&app, "cw.own", Role::Caseworker, Lang::En).await;
     let case_id = register_case(&mut cw).await;
     let tid = register_test(&mut cw, &case_id).await;
@@ -339,7 +310,7 @@ async fn only_the_cases_caseworker_and_admins_reach_dna_tests() {
         for p in &paths {
             assert_eq!(c.get(p).await.status, 403, "{name} {p}");
         }
-        let csrf = csrf_of(&mut c, "/office").await;
+        let csrf = c.csrf_of("/office").await;
         let p = c
             .post(
                 &format!("/office/dna/{tid}/profiles"),
@@ -348,13 +319,13 @@ async fn only_the_cases_caseworker_and_admins_reach_dna_tests() {
             .await;
         assert_eq!(p.status, 403, "{name}");
     }
-    let before = audit_details(&app).await;
+    let before = app.audit_details().await;
     assert!(!before.iter().any(|e| e == "sensitive_read/dna_report"));
 }
 
 #[tokio::test]
 async fn the_report_needs_a_recent_reauthentication() {
-    let app = spawn_with(|c| c.reauth_secs = 60).await;
+    let app = TestApp::spawn_with(|c| c.reauth_secs = 60).await;
     let mut c = sign_in(&app, "cw.reauth", Role::Caseworker, Lang::En).await;
     let case_id = register_case(&mut c).await;
     let tid = register_test(&mut c, &case_id).await;
@@ -376,7 +347,7 @@ async fn the_report_needs_a_recent_reauthentication() {
             .filter(|e| *e == "sensitive_read/dna_report")
             .count()
     };
-    let before = reads(&audit_details(&app).await);
+    let before = reads(&app.audit_details().await);
     app.clock.advance_millis(120_000);
     for path in ["/report", "/report.pdf", ""] {
         let p = c.get(&format!("/office/dna/{tid}{path}")).await;
@@ -384,7 +355,7 @@ async fn the_report_needs_a_recent_reauthentication() {
         assert!(p.location().starts_with("/office/reauth?next="), "{path}");
     }
     assert_eq!(
-        reads(&audit_details(&app).await),
+        reads(&app.audit_details().await),
         before,
         "nothing was read"
     );
@@ -441,7 +412,7 @@ async fn the_report_is_printed_to_pdf() {
         eprintln!("skipped: chromium is not installed, the PDF cannot be made here");
         return;
     }
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let mut c = sign_in(&app, "cw.pdf", Role::Caseworker, Lang::En).await;
     let case_id = register_case(&mut c).await;
     let tid = register_test(&mut c, &case_id).await;

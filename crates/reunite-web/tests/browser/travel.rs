@@ -3,44 +3,28 @@
 //! Afterwards the profile holds no cookie and no storage for our origin, and the history
 //! holds the one check-in address.
 
-mod common;
-mod travel_support;
-
-use common::browser::{self, files_mentioning, history_urls};
+use crate::helpers::apps::{CITY, PIN, active_trip};
+use crate::helpers::driver::{
+    self as browser, assert_no_storage_of, files_mentioning, history_urls,
+};
+use crate::helpers::ui::{assert_exit_first, fill_named};
 use fantoccini::Locator;
 use reunite_domain::Clock;
 use reunite_store::CaseActor;
-use travel_support::{CITY, PIN, active_trip, app_with_floor};
-
-async fn fill(b: &fantoccini::Client, name: &str, text: &str) {
-    b.find(Locator::Css(&format!("[name=\"{name}\"]")))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
 
 #[tokio::test]
 async fn she_checks_in_without_javascript_and_leaves_no_trace() {
-    let app = app_with_floor(1).await;
-    let (trip, code) = active_trip(&app, "", vec![]).await;
+    let (app, trip, code) = active_trip().await;
     let browser = browser::start(false).await;
     let b = &browser.client;
     let page = format!("{}/n/", app.base);
     b.goto(&page).await.unwrap();
     assert_eq!(b.title().await.unwrap(), "Notes");
     // Quick exit is the first control.
-    let first = b
-        .find(Locator::Css(
-            "a[href], button, input:not([type=hidden]), select, textarea",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(first.attr("id").await.unwrap().as_deref(), Some("exit"));
-    fill(b, "number", &code).await;
-    fill(b, "pin", PIN).await;
-    fill(b, "place", CITY).await;
+    assert_exit_first(b).await;
+    fill_named(b, "number", &code).await;
+    fill_named(b, "pin", PIN).await;
+    fill_named(b, "place", CITY).await;
     b.find(Locator::Css("#save"))
         .await
         .unwrap()
@@ -69,22 +53,7 @@ async fn she_checks_in_without_javascript_and_leaves_no_trace() {
         .collect();
     assert_eq!(ours, vec![page.clone()], "history holds the one address");
     let host = app.base.trim_start_matches("http://");
-    for dir in [
-        "Local Storage",
-        "Session Storage",
-        "IndexedDB",
-        "Service Worker",
-    ] {
-        let mut found = Vec::new();
-        files_mentioning(&profile.join("Default").join(dir), host, &mut found);
-        assert!(found.is_empty(), "{dir} holds our origin: {found:?}");
-    }
-    let mut found = Vec::new();
-    files_mentioning(&profile.join("Default").join("Network"), host, &mut found);
-    assert!(
-        found.iter().all(|p| !p.ends_with("Cookies")),
-        "a cookie of ours was stored: {found:?}"
-    );
+    assert_no_storage_of(&profile, host);
     // Nothing she typed is in the profile either.
     let mut found = Vec::new();
     files_mentioning(&profile, &code, &mut found);

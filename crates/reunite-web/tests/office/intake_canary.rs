@@ -2,34 +2,11 @@
 //! the public form, into the code and the answer, never reach the logs (captured at the most
 //! verbose level), the database file or its WAL in clear.
 
-#[path = "intake_support.rs"]
-mod support;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::helpers::public as support;
 
 #[tokio::test]
 async fn public_canaries_never_reach_logs_or_disk_in_clear() {
-    let sink = Sink::default();
-    let writer = sink.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let sink = crate::helpers::logs::log_sink();
     let app = support::spawn().await;
     let c = support::client();
     let url = format!("{}/", app.base);
@@ -92,8 +69,9 @@ async fn public_canaries_never_reach_logs_or_disk_in_clear() {
     );
     canaries.push(code.clone());
     canaries.push(code.replace(' ', ""));
-    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("request"), "logs were captured");
+    // Every test's logs (the strict search); this test's own were captured.
+    let logs = sink.text();
+    assert!(sink.this_test().contains("request"), "logs were captured");
     let mut files = vec![];
     for name in ["reunite.db", "reunite.db-wal"] {
         let p = app.dir.join(name);

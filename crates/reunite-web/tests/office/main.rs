@@ -1,0 +1,17 @@
+//! The HTTP tests of the office and the public side, in one test binary: the application
+//! on random ports through the real router. Shared harness in [`helpers`].
+
+mod helpers;
+
+mod cases;
+mod dna;
+mod intake;
+mod intake_canary;
+mod intake_office;
+mod intake_timing;
+mod logs;
+mod member_travel;
+mod office;
+mod review;
+mod travel;
+mod travel_canary;
