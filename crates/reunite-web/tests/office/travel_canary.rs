@@ -4,7 +4,7 @@
 //! level), the database file or its WAL in clear, while delivery fails and logs its errors.
 
 use crate::helpers;
-use crate::helpers::travel::{DURESS, PIN, app_with_floor, new_case_for};
+use crate::helpers::travel::{DURESS, PIN, app_with_floor, brief_and_start, new_case_for};
 use helpers::Client;
 use reunite_domain::{Clock, Lang, Role};
 use reunite_store::CaseActor;
@@ -60,14 +60,7 @@ async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
         .id
         .clone();
     let now = app.clock.now();
-    app.store
-        .confirm_trip_briefing(&trip, "ko", "h", &CaseActor::Cli, now)
-        .await
-        .unwrap();
-    app.store
-        .activate_trip(&trip, &CaseActor::Cli, now)
-        .await
-        .unwrap();
+    brief_and_start(&app, &trip, "ko").await;
     let mut public = Client::new(&app);
     for pin in [PIN, DURESS, "0000"] {
         public

@@ -86,13 +86,19 @@ pub async fn active_trip(
         .create_trip(&trip, &CaseActor::Cli, now)
         .await
         .unwrap();
-    app.store
-        .confirm_trip_briefing(&id, "zh", "h", &CaseActor::Cli, now)
-        .await
-        .unwrap();
-    app.store
-        .activate_trip(&id, &CaseActor::Cli, now)
-        .await
-        .unwrap();
+    brief_and_start(app, &id, "zh").await;
     (id, code.to_string())
+}
+
+/// Records the briefing (in `lang`) and starts the trip, as the office would.
+pub async fn brief_and_start(app: &TestApp, trip: &str, lang: &str) {
+    let now = app.clock.now();
+    app.store
+        .confirm_trip_briefing(trip, lang, "h", &CaseActor::Cli, now)
+        .await
+        .unwrap();
+    app.store
+        .activate_trip(trip, &CaseActor::Cli, now)
+        .await
+        .unwrap();
 }
