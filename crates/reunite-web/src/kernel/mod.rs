@@ -5,6 +5,7 @@ pub(crate) mod error;
 pub(crate) mod forms;
 pub(crate) mod headers;
 pub mod i18n;
+pub(crate) mod kdf;
 pub(crate) mod ratelimit;
 pub(crate) mod render;
 pub(crate) mod serve;

@@ -1,5 +1,6 @@
 //! What every office handler is given: the store, the clock and the settings.
 
+use crate::kernel::kdf::KdfQueue;
 use crate::kernel::ratelimit::RateLimiter;
 use crate::public::checkin::CheckinConfig;
 use reunite_crypto::PasswordPolicy;
@@ -66,6 +67,7 @@ struct Inner {
     cfg: WebConfig,
     login_limiter: RateLimiter,
     checkin_limiter: RateLimiter,
+    kdf: KdfQueue,
 }
 
 impl OfficeState {
@@ -80,6 +82,7 @@ impl OfficeState {
                 cfg,
                 login_limiter,
                 checkin_limiter,
+                kdf: KdfQueue::for_this_machine(),
             }),
         }
     }
@@ -105,6 +108,27 @@ impl OfficeState {
             .await
             .map_err(|_| crate::WebError::AuditFailed)
     }
+    /// Runs an Argon2id derivation in the process's one bounded queue.
+    pub(crate) async fn kdf<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::WebError> {
+        Ok(self.inner.kdf.run(f).await?)
+    }
+
+    /// A new one-time password and its hash (for a new account or an invitation).
+    pub(crate) async fn one_time_password(
+        &self,
+    ) -> Result<(reunite_crypto::Zeroizing<String>, String), crate::WebError> {
+        let password = reunite_crypto::random_password();
+        let policy = self.cfg().password_policy;
+        let pw = password.to_string();
+        let phc = self
+            .kdf(move || reunite_crypto::hash_password(&policy, &pw))
+            .await??;
+        Ok((password, phc))
+    }
+
     pub(crate) fn login_limiter(&self) -> &RateLimiter {
         &self.inner.login_limiter
     }

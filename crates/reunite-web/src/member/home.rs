@@ -4,6 +4,7 @@
 //! messages with the office. Nothing of the office and nothing of other cases is reachable:
 //! the [`MemberUser`] extractor admits members only, and every office page refuses them.
 
+use super::her_case;
 use crate::OfficeState;
 use crate::extract::MemberUser;
 use crate::kernel::error::WebError;
@@ -65,14 +66,6 @@ pub(crate) struct HomeQuery {
     answered: Option<String>,
     #[serde(default)]
     sent: Option<String>,
-}
-
-async fn her_case(state: &OfficeState, m: &MemberUser) -> Result<String, WebError> {
-    state
-        .store()
-        .member_case(&m.user.id)
-        .await?
-        .ok_or(WebError::Forbidden)
 }
 
 async fn home_page(

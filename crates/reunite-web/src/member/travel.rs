@@ -3,6 +3,7 @@
 //! her language and confirms it herself; the confirmation is recorded with the text she
 //! read. Starting a trip, the board and the alerts stay with the office.
 
+use super::her_case;
 use crate::OfficeState;
 use crate::extract::MemberUser;
 use crate::kernel::error::WebError;
@@ -44,14 +45,6 @@ pub(crate) struct TripsPage {
     checkin_path: String,
     action: String,
     csrf: String,
-}
-
-async fn her_case(state: &OfficeState, m: &MemberUser) -> Result<String, WebError> {
-    state
-        .store()
-        .member_case(&m.user.id)
-        .await?
-        .ok_or(WebError::Forbidden)
 }
 
 async fn trips_page(

@@ -114,11 +114,7 @@ pub(crate) async fn create_user(
     else {
         return users_page(&state, &staff, Some(t.s("error.role")), form.username).await;
     };
-    let password = reunite_crypto::random_password();
-    let policy = state.cfg().password_policy;
-    let pw = password.to_string();
-    let phc =
-        tokio::task::spawn_blocking(move || reunite_crypto::hash_password(&policy, &pw)).await??;
+    let (password, phc) = state.one_time_password().await?;
     let actor = staff.actor(&state).await?;
     let created = state
         .store()

@@ -163,7 +163,8 @@ pub(crate) async fn login(
     };
     if rehash {
         let pw = form.password.clone();
-        let phc = tokio::task::spawn_blocking(move || reunite_crypto::hash_password(&policy, &pw))
+        let phc = state
+            .kdf(move || reunite_crypto::hash_password(&policy, &pw))
             .await??;
         store
             .set_password(&user.id, &phc, user.must_change_password, None, now)
@@ -372,14 +373,15 @@ pub(crate) async fn setup_password(
     let policy = state.cfg().password_policy;
     let old_phc = s.user.password_phc.expose().clone();
     let new = form.new_password.clone();
-    let (same, phc) = tokio::task::spawn_blocking(move || {
-        let same = matches!(
-            reunite_crypto::verify_password(&policy, &new, &old_phc),
-            PasswordCheck::Valid { .. }
-        );
-        (same, reunite_crypto::hash_password(&policy, &new))
-    })
-    .await?;
+    let (same, phc) = state
+        .kdf(move || {
+            let same = matches!(
+                reunite_crypto::verify_password(&policy, &new, &old_phc),
+                PasswordCheck::Valid { .. }
+            );
+            (same, reunite_crypto::hash_password(&policy, &new))
+        })
+        .await?;
     if same {
         return setup_page(&state, &s, Some(t.s("error.password_same"))).await;
     }

@@ -619,11 +619,7 @@ pub(crate) async fn member_create(
     };
     let member_lang =
         crate::kernel::i18n::lang_from_code(&form.lang).ok_or(WebError::BadRequest)?;
-    let password = reunite_crypto::random_password();
-    let policy = state.cfg().password_policy;
-    let pw = password.to_string();
-    let phc =
-        tokio::task::spawn_blocking(move || reunite_crypto::hash_password(&policy, &pw)).await??;
+    let (password, phc) = state.one_time_password().await?;
     let actor = staff.actor(&state).await?;
     let new = NewUser {
         username,

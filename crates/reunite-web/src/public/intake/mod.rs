@@ -19,6 +19,7 @@ pub(crate) mod form;
 use super::chrome::{self, Chrome, field, form_lang, html, pad, script, stylesheet};
 use crate::kernel::headers;
 use crate::kernel::i18n::Tr;
+use crate::kernel::kdf::KdfQueue;
 use crate::kernel::ratelimit::RateLimiter;
 use askama::Template;
 use axum::Router;
@@ -96,7 +97,7 @@ struct IntakeInner {
     /// At most one code derivation per core at a time: Argon2id (19 MiB each) run by dozens
     /// at once thrash the memory bus and every request gets slower; queued, they finish at
     /// the machine's rate.
-    kdf_gate: Arc<tokio::sync::Semaphore>,
+    kdf: KdfQueue,
 }
 
 impl IntakeState {
@@ -117,9 +118,7 @@ impl IntakeState {
             inner: Arc::new(IntakeInner {
                 submit_limiter: RateLimiter::new(cfg.submit_burst, cfg.submit_refill_ms),
                 check_limiter: RateLimiter::new(cfg.check_burst, cfg.check_refill_ms),
-                kdf_gate: Arc::new(tokio::sync::Semaphore::new(
-                    std::thread::available_parallelism().map_or(2, |n| n.get()),
-                )),
+                kdf: KdfQueue::for_this_machine(),
                 keys,
                 store,
                 clock,
@@ -137,8 +136,7 @@ impl IntakeState {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, tokio::task::JoinError> {
-        let _permit = self.inner.kdf_gate.clone().acquire_owned().await;
-        tokio::task::spawn_blocking(f).await
+        self.inner.kdf.run(f).await
     }
     fn now(&self) -> Timestamp {
         self.inner.clock.now()
