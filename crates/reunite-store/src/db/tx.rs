@@ -1,6 +1,24 @@
 //! Helpers for write transactions.
 
-use crate::StoreError;
+use crate::{Backend, StoreError, WriteGuard};
+use std::sync::Arc;
+
+/// Serialises writers on SQLite (one writer at a time; PostgreSQL locks rows itself).
+pub(crate) type WriteGate = Arc<tokio::sync::Mutex<()>>;
+
+/// Starts a write transaction, queued behind other writers of this process on SQLite.
+pub(crate) async fn begin_write(
+    pool: &sqlx::AnyPool,
+    backend: Backend,
+    gate: &WriteGate,
+) -> Result<(WriteGuard, Tx), StoreError> {
+    let guard = match backend {
+        Backend::Sqlite => Some(gate.clone().lock_owned().await),
+        Backend::Postgres => None,
+    };
+    let tx = pool.begin().await?;
+    Ok((WriteGuard { _gate: guard }, tx))
+}
 
 /// A write transaction (see `Store::begin_write`).
 pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;

@@ -116,12 +116,7 @@ impl IntakeStore {
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<(WriteGuard, sqlx::Transaction<'static, sqlx::Any>), StoreError> {
-        let guard = match self.backend {
-            Backend::Sqlite => Some(self.write_gate.clone().lock_owned().await),
-            Backend::Postgres => None,
-        };
-        let tx = self.pool.begin().await?;
-        Ok((WriteGuard { _gate: guard }, tx))
+        crate::db::tx::begin_write(&self.pool, self.backend, &self.write_gate).await
     }
 
     /// Stores a new request. [`StoreError::Conflict`] if the code's lookup hash is taken

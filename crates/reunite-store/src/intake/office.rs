@@ -159,19 +159,19 @@ impl Store {
     /// What the public side of this installation needs (public key and peppers). Refuses
     /// equal peppers.
     pub async fn intake_keys(&self) -> Result<IntakeKeys, StoreError> {
-        let pk = self.office_public_key().await?;
-        let lookup = self
-            .data_key(&self.required_setting(S_LOOKUP).await?)
-            .await?;
-        let reply = self
-            .data_key(&self.required_setting(S_REPLY).await?)
-            .await?;
+        let (pk, lookup, reply) = self.intake_key_parts().await?;
         IntakeKeys::new(pk, lookup, reply)
     }
 
     /// The key file for an intake mirror (public key and peppers; no master key, no secret
     /// key). Readable by [`IntakeKeys::from_text`]. Write it with mode 0600.
     pub async fn export_intake_keys(&self) -> Result<Zeroizing<String>, StoreError> {
+        let (pk, lookup, reply) = self.intake_key_parts().await?;
+        Ok(keys_text(&pk, &lookup, &reply))
+    }
+
+    /// The office's public key and the two peppers' data keys.
+    async fn intake_key_parts(&self) -> Result<(OfficePublicKey, DataKey, DataKey), StoreError> {
         let pk = self.office_public_key().await?;
         let lookup = self
             .data_key(&self.required_setting(S_LOOKUP).await?)
@@ -179,7 +179,7 @@ impl Store {
         let reply = self
             .data_key(&self.required_setting(S_REPLY).await?)
             .await?;
-        Ok(keys_text(&pk, &lookup, &reply))
+        Ok((pk, lookup, reply))
     }
 
     pub(crate) async fn office_secret_key(&self) -> Result<OfficeSecretKey, StoreError> {
