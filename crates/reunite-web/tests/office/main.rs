@@ -13,5 +13,6 @@ mod logs;
 mod member_travel;
 mod office;
 mod review;
+mod stale_session;
 mod travel;
 mod travel_canary;

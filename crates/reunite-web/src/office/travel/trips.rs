@@ -351,6 +351,9 @@ async fn trip_page(
     briefing_lang: Option<Lang>,
     error: Option<&'static str>,
 ) -> Result<TripPage, WebError> {
+    // Every path that shows the trip — its page, and the forms that come back to it with an
+    // error — needs a recent re-authentication; it is checked here, where the trip is read.
+    staff.recent(state, &format!("/office/travel/trips/{}", enc(id)))?;
     let t = staff.t();
     let d = state
         .store()
@@ -513,6 +516,8 @@ pub(crate) async fn end(
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.check_csrf(&form.csrf)?;
+    // Ending a trip stops the watch on her: only with a recent re-authentication.
+    staff.recent(&state, &format!("/office/travel/trips/{}", enc(&id)))?;
     state
         .store()
         .end_trip(&id, &staff.case_actor(), state.now())
@@ -543,6 +548,9 @@ pub(crate) async fn acknowledge(
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.check_csrf(&form.csrf)?;
+    // Closing an alert (a duress alert above all) needs a recent re-authentication; the
+    // caseworker comes back to the board, where the alert still waits.
+    staff.recent(&state, "/office/travel")?;
     let note = form.note.trim();
     if note.is_empty() || note.chars().count() > MAX_TEXT {
         return Err(WebError::BadRequest);
