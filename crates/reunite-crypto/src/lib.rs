@@ -99,8 +99,8 @@ pub use error::CryptoError;
 pub use keys::{DataKey, KEY_LEN, KeyId, KeyRing, MasterKey, data_key_id};
 pub use mac::{audit_link, blind_index, ct_eq, pseudonym};
 pub use password::{
-    PasswordCheck, PasswordPolicy, dummy_verify, hash_password, random_bytes, random_password,
-    random_token, token_hash, verify_password,
+    PasswordCheck, PasswordPolicy, dummy_verify, hash_password, is_weaker_than, random_bytes,
+    random_password, random_token, token_hash, verify_password,
 };
 pub use sealed::{OfficePublicKey, OfficeSecretKey, office_keypair, open_sealed, seal};
 pub use wrap::{rewrap_key, unwrap_key, unwrap_key_with_ring, wrap_key, wrapped_master_id};

@@ -92,13 +92,40 @@ pub fn verify_password(policy: &PasswordPolicy, password: &str, phc: &str) -> Pa
     {
         return PasswordCheck::Invalid;
     }
+    PasswordCheck::Valid {
+        needs_rehash: weaker(policy, &parsed, alg, &params),
+    }
+}
+
+/// Whether a stored PHC string is cheaper to check than `policy` asks (not Argon2id v1.3, or
+/// less memory, time or lanes). Such a hash is checked faster than the others, so a sign-in
+/// form that verifies it tells its account apart; callers pad its verification (and upgrade
+/// it at the next sign-in). An unparsable string counts as weaker.
+pub fn is_weaker_than(policy: &PasswordPolicy, phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return true;
+    };
+    let (Ok(alg), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return true;
+    };
+    weaker(policy, &parsed, alg, &params)
+}
+
+fn weaker(
+    policy: &PasswordPolicy,
+    parsed: &PasswordHash<'_>,
+    alg: Algorithm,
+    params: &Params,
+) -> bool {
     let version_ok = parsed.version == Some(Version::V0x13.into());
-    let needs_rehash = alg != Algorithm::Argon2id
+    alg != Algorithm::Argon2id
         || !version_ok
         || params.m_cost() < policy.m_kib
         || params.t_cost() < policy.t
-        || params.p_cost() < policy.p;
-    PasswordCheck::Valid { needs_rehash }
+        || params.p_cost() < policy.p
 }
 
 fn dummy_hashes() -> &'static Mutex<HashMap<PasswordPolicy, String>> {

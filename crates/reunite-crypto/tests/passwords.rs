@@ -1,8 +1,8 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use reunite_crypto::{
-    PasswordCheck, PasswordPolicy, dummy_verify, hash_password, random_password, random_token,
-    token_hash, verify_password,
+    PasswordCheck, PasswordPolicy, dummy_verify, hash_password, is_weaker_than, random_password,
+    random_token, token_hash, verify_password,
 };
 
 /// Cheap parameters so tests stay fast in debug builds.
@@ -222,4 +222,41 @@ fn random_bytes_are_random() {
     let b = reunite_crypto::random_bytes::<20>();
     assert_ne!(*a, *b);
     assert_ne!(*a, [0u8; 20]);
+}
+
+#[test]
+fn a_hash_cheaper_than_the_policy_is_weaker() {
+    let policy = PasswordPolicy {
+        m_kib: 2048,
+        t: 2,
+        p: 1,
+    };
+    let same = hash_password(&policy, "pw").unwrap();
+    assert!(!is_weaker_than(&policy, &same));
+    for cheaper in [
+        PasswordPolicy {
+            m_kib: 1024,
+            t: 2,
+            p: 1,
+        },
+        PasswordPolicy {
+            m_kib: 2048,
+            t: 1,
+            p: 1,
+        },
+    ] {
+        let h = hash_password(&cheaper, "pw").unwrap();
+        assert!(is_weaker_than(&policy, &h), "{h}");
+    }
+    let stronger = hash_password(
+        &PasswordPolicy {
+            m_kib: 4096,
+            t: 3,
+            p: 1,
+        },
+        "pw",
+    )
+    .unwrap();
+    assert!(!is_weaker_than(&policy, &stronger));
+    assert!(is_weaker_than(&policy, "not a phc string"));
 }

@@ -78,16 +78,24 @@ enum Verdict {
 
 /// One Argon2id verification on every path: a real one for a known account, a dummy one
 /// with the same parameters for an unknown account or an empty password. The answer for
-/// every failure is the same page, byte for byte.
+/// every failure is the same page, byte for byte. A stored hash cheaper than the policy (an
+/// account from before the policy rose) is verified and then padded with a dummy at the
+/// policy's cost, so that no account answers faster than the others; it is upgraded at this
+/// sign-in (`rehash`).
 async fn check_password(policy: PasswordPolicy, phc: Option<String>, password: String) -> Verdict {
     let job = tokio::task::spawn_blocking(move || match phc {
         Some(phc) if !password.is_empty() => {
-            match reunite_crypto::verify_password(&policy, &password, &phc) {
+            let weaker = reunite_crypto::is_weaker_than(&policy, &phc);
+            let verdict = match reunite_crypto::verify_password(&policy, &password, &phc) {
                 PasswordCheck::Valid { needs_rehash } => Verdict::Pass {
                     rehash: needs_rehash,
                 },
                 PasswordCheck::Invalid => Verdict::Fail,
+            };
+            if weaker {
+                reunite_crypto::dummy_verify(&policy, &password);
             }
+            verdict
         }
         _ => {
             reunite_crypto::dummy_verify(&policy, &password);
