@@ -27,6 +27,8 @@ pub struct WebConfig {
     pub login_burst: u32,
     /// Milliseconds for one more sign-in attempt to become available.
     pub login_refill_ms: i64,
+    /// How the client's address is found for the rate limits (trusted proxies).
+    pub client_address: crate::ClientAddressPolicy,
     /// Name shown in authenticator apps.
     pub totp_issuer: String,
     /// What the matcher proposes to the review queue.
@@ -46,6 +48,7 @@ impl Default for WebConfig {
             reauth_secs: 15 * 60,
             login_burst: 10,
             login_refill_ms: 6_000,
+            client_address: crate::ClientAddressPolicy::default(),
             totp_issuer: "Notes".into(),
             matching: reunite_store::MatchSettings::default(),
             checkin: CheckinConfig::default(),
