@@ -4,7 +4,8 @@
 //! from many addresses are slowed; every refused re-authentication is audited.
 
 use crate::helpers::public as support;
-use crate::helpers::TestApp;
+use crate::helpers::{Client, TestApp, admin_full_sign_in, next_code};
+use reunite_domain::{Lang, Role};
 use reunite_web::{ClientAddressPolicy, ClientIpHeader};
 
 /// Trusts the proxy on this host, as the README's deployment does.
@@ -166,4 +167,171 @@ async fn behind_the_proxy_one_client_exhausting_check_in_does_not_limit_another(
 
 fn app_checkin_path(_app: &TestApp) -> String {
     reunite_web::CheckinConfig::default().path
+}
+
+#[tokio::test]
+async fn wrong_sign_ins_for_one_account_from_many_addresses_are_slowed() {
+    let app = TestApp::spawn_with(|c| {
+        c.login_burst = 1000;
+        c.client_address = behind_local_proxy();
+    })
+    .await;
+    let burst = reunite_web::WebConfig::default().account_burst as usize;
+    let (_, _, secret) = app.sign_in_as("alice", Role::Caseworker, Lang::En).await;
+    // Her own sign-in took one attempt from her bucket; it is full again later.
+    app.clock.advance_millis(600_000);
+    for user in ["alice", "Nobody-Here"] {
+        let mut s = Vec::new();
+        for i in 0..burst + 3 {
+            s.push(sign_in_from(&app, &format!("198.51.100.{i}"), user).await);
+        }
+        let mut want = vec![401; burst];
+        want.extend([429, 429, 429]);
+        assert_eq!(s, want, "{user}: known and unknown names alike");
+    }
+    // The normalised name is the key: case and spaces do not give a fresh bucket.
+    assert_eq!(sign_in_from(&app, "198.51.100.200", " ALICE ").await, 429);
+    // Even the right password gets the same answer while the account is slowed.
+    let right = [
+        ("username", "alice"),
+        ("password", crate::helpers::STAFF_PASSWORD),
+        ("code", &next_code(&app, &secret)),
+    ];
+    assert_eq!(
+        post_from(&app.base, "/office/login", "192.0.2.1", &right).await,
+        429
+    );
+    // Another account signs in meanwhile.
+    app.sign_in_as("bob", Role::Caseworker, Lang::En).await;
+    // Not locked out for ever: a minute later the owner gets in.
+    app.clock.advance_millis(61_000);
+    let right = [
+        ("username", "alice"),
+        ("password", crate::helpers::STAFF_PASSWORD),
+        ("code", &next_code(&app, &secret)),
+    ];
+    assert_eq!(
+        post_from(&app.base, "/office/login", "192.0.2.1", &right).await,
+        303
+    );
+}
+
+#[tokio::test]
+async fn wrong_reauthentications_are_slowed_and_each_audited() {
+    let app = TestApp::spawn().await;
+    let mut c = Client::new(&app);
+    let (secret, pw) = admin_full_sign_in(&app, &mut c).await;
+    let burst = reunite_web::WebConfig::default().account_burst as usize;
+    let csrf = c.csrf_of("/office/reauth?next=/office/users").await;
+    let mut s = Vec::new();
+    for _ in 0..25 {
+        // The clock stands still: 25 attempts at once (the password is wrong anyway).
+        let code = "000000";
+        let p = c
+            .post(
+                "/office/reauth",
+                &[
+                    ("csrf", &csrf),
+                    ("password", "wrong password"),
+                    ("code", code),
+                    ("next", "/office/users"),
+                ],
+            )
+            .await;
+        assert!(!p.body.contains("wrong password"));
+        s.push(p.status);
+    }
+    let mut want = vec![401; burst];
+    want.extend(vec![429; 25 - burst]);
+    assert_eq!(s, want);
+    let events = app.audit().await;
+    let failed: Vec<_> = events
+        .iter()
+        .filter(|(a, _)| a == "reauth_failed")
+        .collect();
+    assert_eq!(failed.len(), 25, "{events:?}");
+    let page = app.store.audit_page(0, 1000).await.unwrap();
+    let actor = app
+        .store
+        .pseudonym(
+            "user",
+            &app.store
+                .user_by_username(&reunite_domain::Username::parse("admin").unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+                .0,
+        )
+        .await
+        .unwrap();
+    assert!(
+        page.events
+            .iter()
+            .filter(|e| e.action == "reauth_failed")
+            .all(|e| e.actor == actor && !e.detail.contains("wrong password"))
+    );
+    // Not locked out for ever: the owner re-authenticates a few minutes later, and sees the
+    // refusals in the audit trail.
+    app.clock.advance_millis(61_000);
+    let p = c
+        .post(
+            "/office/reauth",
+            &[
+                ("csrf", &csrf),
+                ("password", &pw),
+                ("code", &next_code(&app, &secret)),
+                ("next", "/office/audit"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let audit = c.get("/office/audit").await;
+    assert_eq!(audit.status, 200);
+    assert!(
+        audit.body.contains("Re-authentication refused"),
+        "{}",
+        audit.body
+    );
+}
+
+#[tokio::test]
+async fn second_factor_enrolment_is_slowed_per_account() {
+    let app = TestApp::spawn().await;
+    let mut c = Client::new(&app);
+    let p = c
+        .post(
+            "/office/login",
+            &[
+                ("username", "admin"),
+                ("password", crate::helpers::ADMIN_PASSWORD),
+                ("code", ""),
+            ],
+        )
+        .await;
+    assert_eq!(p.location(), "/office/setup");
+    let csrf = c.csrf_of("/office/setup").await;
+    let new_pw = "a new admin passphrase";
+    c.post(
+        "/office/setup/password",
+        &[
+            ("csrf", &csrf),
+            ("new_password", new_pw),
+            ("new_password_again", new_pw),
+        ],
+    )
+    .await;
+    c.get("/office/setup").await;
+    let burst = reunite_web::WebConfig::default().account_burst as usize;
+    let mut s = Vec::new();
+    for _ in 0..burst + 2 {
+        s.push(
+            c.post("/office/setup/totp", &[("csrf", &csrf), ("code", "000000")])
+                .await
+                .status,
+        );
+    }
+    let mut want = vec![400; burst];
+    want.extend([429, 429]);
+    assert_eq!(s, want);
 }
