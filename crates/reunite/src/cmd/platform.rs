@@ -163,14 +163,15 @@ async fn write_intake_keys(store: &reunite_store::Store, dd: &DataDir) -> Result
     Ok(())
 }
 
-fn intake_config(dd: &DataDir) -> reunite_web::IntakeConfig {
-    reunite_web::IntakeConfig {
+fn intake_config(dd: &DataDir) -> Result<reunite_web::IntakeConfig> {
+    Ok(reunite_web::IntakeConfig {
         prefix: dd.config.public_prefix.clone(),
         title: dd.config.public_title.clone(),
         exit_url: dd.config.public_exit_url.clone(),
         tls: dd.config.tls,
+        client_address: dd.client_address()?,
         ..reunite_web::IntakeConfig::default()
-    }
+    })
 }
 
 /// Deletes unmatched requests and unused codes past the retention period, every hour.
@@ -260,7 +261,7 @@ async fn run_intake(dd: &DataDir) -> Result<()> {
         clock.clone(),
         dd.config.intake_retention_days,
     );
-    let state = reunite_web::IntakeState::new(keys, store, clock, intake_config(dd));
+    let state = reunite_web::IntakeState::new(keys, store, clock, intake_config(dd)?);
     let listener = tokio::net::TcpListener::bind(&dd.config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", dd.config.listen))?;
@@ -297,6 +298,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         totp_issuer: dd.config.title.clone(),
         matching,
         checkin: dd.config.travel.checkin(&dd.config.public_exit_url),
+        client_address: dd.client_address()?,
         ..reunite_web::WebConfig::default()
     };
     // Pay for the dummy hash now, not on the first unknown-user sign-in.
@@ -314,7 +316,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         store.intake_keys().await?,
         store.intake(),
         clock.clone(),
-        intake_config(dd),
+        intake_config(dd)?,
     );
     spawn_intake_retention(
         store.intake(),
