@@ -174,6 +174,22 @@ fn intake_config(dd: &DataDir) -> Result<reunite_web::IntakeConfig> {
     })
 }
 
+/// Behind a proxy on this host every client looks like the proxy: say so at start when no
+/// proxy is trusted and the listen address is loopback (no client address is logged).
+fn warn_if_proxy_untrusted(dd: &DataDir) {
+    let loopback = dd
+        .config
+        .listen
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_loopback());
+    if loopback && dd.config.trusted_proxies.is_empty() {
+        tracing::warn!(
+            "listening on loopback with no trusted_proxies: behind a proxy every client shares \
+             one rate limit (see README, \"Running it for real\")"
+        );
+    }
+}
+
 /// Deletes unmatched requests and unused codes past the retention period, every hour.
 fn spawn_intake_retention(store: reunite_store::IntakeStore, clock: Arc<dyn Clock>, days: i64) {
     tokio::spawn(async move {
@@ -231,6 +247,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         dd.config.listen = l;
     }
     crate::init_logging(&dd.config.log);
+    warn_if_proxy_untrusted(&dd);
     match args.role {
         ServeRole::All => run_server(&dd, None).await,
         ServeRole::Intake => run_intake(&dd).await,
