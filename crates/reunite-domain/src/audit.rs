@@ -14,6 +14,8 @@ pub enum Action {
     SignOut,
     /// Re-authentication for sensitive work.
     Reauthenticate,
+    /// A refused re-authentication (wrong password or code, or too many attempts).
+    ReauthFailed,
     /// A staff account was created.
     AccountCreate,
     /// A staff account was changed (role, disabled, second factor reset).
@@ -48,11 +50,12 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::SignOut,
         Action::Reauthenticate,
+        Action::ReauthFailed,
         Action::AccountCreate,
         Action::AccountChange,
         Action::PasswordChange,
@@ -77,6 +80,7 @@ impl Action {
             Action::SignInFailed => "sign_in_failed",
             Action::SignOut => "sign_out",
             Action::Reauthenticate => "reauthenticate",
+            Action::ReauthFailed => "reauth_failed",
             Action::AccountCreate => "account_create",
             Action::AccountChange => "account_change",
             Action::PasswordChange => "password_change",

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use reunite_domain::{Action, Lang, NewAuditEvent, Role};
 use reunite_store::{Session, SessionStage, User};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The session cookie. `__Host-` binds it to this host, path `/`, and requires `Secure`.
 pub(crate) const COOKIE: &str = "__Host-reunite-session";
@@ -301,19 +301,30 @@ impl FromRequestParts<OfficeState> for SetupStaff {
     }
 }
 
-/// The client's address as a rate-limit key; never stored or logged.
+/// The client as a rate-limit key: its address as the trusted proxy names it, or the TCP
+/// peer (see [`crate::kernel::client`]); IPv6 by its /64. Never stored or logged.
 pub(crate) struct ClientKey(pub Vec<u8>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientKey {
+/// A state that knows how to find the client's address.
+pub(crate) trait ClientAddressSource {
+    fn client_address(&self) -> &crate::ClientAddressPolicy;
+}
+
+impl ClientAddressSource for OfficeState {
+    fn client_address(&self) -> &crate::ClientAddressPolicy {
+        &self.cfg().client_address
+    }
+}
+
+impl<S: ClientAddressSource + Send + Sync> FromRequestParts<S> for ClientKey {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientKey(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|a| a.0.ip().to_string().into_bytes())
-                .unwrap_or_default(),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.0.ip());
+        let ip = state.client_address().client_ip(peer, &parts.headers);
+        Ok(ClientKey(crate::kernel::client::rate_key(ip)))
     }
 }

@@ -22,6 +22,7 @@ pub mod public;
 use axum::Router;
 use axum::routing::get;
 
+pub use kernel::client::{ClientAddressPolicy, ClientIpHeader};
 pub use kernel::error::WebError;
 pub use kernel::i18n;
 pub use kernel::ratelimit::RateLimiter;

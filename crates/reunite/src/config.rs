@@ -49,9 +49,21 @@ pub struct Config {
     /// Seconds between two runs of the matcher over new tracing requests.
     #[serde(default = "default_match_interval")]
     pub match_interval_secs: u64,
+    /// Proxies (addresses or CIDR blocks) whose client header is believed for the rate
+    /// limits; empty: headers are ignored and the TCP peer is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// The header a trusted proxy names the client in: `X-Forwarded-For`, `X-Real-IP` or
+    /// `Forwarded`.
+    #[serde(default = "default_client_ip_header")]
+    pub client_ip_header: String,
     /// Travel safety (`[travel]`, see `cmd/travel.rs`).
     #[serde(default)]
     pub travel: crate::cmd::travel::TravelConfig,
+}
+
+fn default_client_ip_header() -> String {
+    "X-Forwarded-For".into()
 }
 
 fn default_match_threshold() -> f64 {
@@ -95,6 +107,8 @@ impl Default for Config {
             intake_retention_days: default_retention(),
             match_threshold: default_match_threshold(),
             match_interval_secs: default_match_interval(),
+            trusted_proxies: Vec::new(),
+            client_ip_header: default_client_ip_header(),
             travel: Default::default(),
         }
     }
@@ -189,6 +203,19 @@ impl DataDir {
                 format!("REUNITE_MATCH_INTERVAL_SECS must be a number of seconds, not {v:?}")
             })?;
         }
+        if let Ok(v) = std::env::var("REUNITE_TRUSTED_PROXIES") {
+            c.trusted_proxies = v
+                .split(',')
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty())
+                .collect();
+        }
+        if let Ok(v) = std::env::var("REUNITE_CLIENT_IP_HEADER") {
+            c.client_ip_header = v;
+        }
+        // Refuse to start on a proxy list or header that does not parse.
+        self.client_address()?;
+        let c = &mut self.config;
         if !(0.0..=1.0).contains(&c.match_threshold) {
             bail!(
                 "match_threshold must be a probability from 0 to 1, not {}",
@@ -197,6 +224,20 @@ impl DataDir {
         }
         c.travel.apply_env()?;
         Ok(())
+    }
+
+    /// How the web tier finds the client's address for its rate limits.
+    pub fn client_address(&self) -> Result<reunite_web::ClientAddressPolicy> {
+        let c = &self.config;
+        let header =
+            reunite_web::ClientIpHeader::parse(&c.client_ip_header).with_context(|| {
+                format!(
+                    "client_ip_header must be X-Forwarded-For, X-Real-IP or Forwarded, not {:?}",
+                    c.client_ip_header
+                )
+            })?;
+        reunite_web::ClientAddressPolicy::new(&c.trusted_proxies, header)
+            .map_err(anyhow::Error::msg)
     }
 
     /// The database URL in effect.

@@ -284,3 +284,55 @@ fn demo_starts_and_serves() {
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.contains("content-security-policy"));
 }
+
+/// `trusted_proxies` and `client_ip_header`: an entry that is not an address or CIDR block
+/// (in `reunite.toml` or `REUNITE_TRUSTED_PROXIES`) refuses to start, naming the entry; a
+/// valid list is accepted.
+#[test]
+fn invalid_trusted_proxies_refuse_to_start_naming_the_entry() {
+    let dir = tmp("proxies");
+    let d = dir.to_str().unwrap();
+    ok(&["init", "--data", d]);
+    let conf = dir.join("reunite.toml");
+    // `init` writes the settings with their defaults.
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(text.contains("trusted_proxies = []"), "{text}");
+    assert!(
+        text.contains("client_ip_header = \"X-Forwarded-For\""),
+        "{text}"
+    );
+    let set = |proxies: &str, header: &str| {
+        let t = text
+            .replace(
+                "trusted_proxies = []",
+                &format!("trusted_proxies = {proxies}"),
+            )
+            .replace("\"X-Forwarded-For\"", &format!("\"{header}\""));
+        std::fs::write(&conf, t).unwrap();
+    };
+    set(r#"["127.0.0.1/32", "10.0.0.0/33"]"#, "X-Forwarded-For");
+    let e = fails(&["serve", "--data", d]);
+    assert!(
+        e.contains("trusted_proxies: \"10.0.0.0/33\" is not an IP address or CIDR block"),
+        "{e}"
+    );
+    set(r#"["127.0.0.1/32", "::1/128"]"#, "X-Real-IP");
+    ok(&["audit", "verify", "--data", d]);
+    let o = bin()
+        .env("REUNITE_TRUSTED_PROXIES", "127.0.0.1/32, proxy.example")
+        .args(["audit", "verify", "--data", d])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("\"proxy.example\" is not an IP address"), "{e}");
+    let o = bin()
+        .env("REUNITE_CLIENT_IP_HEADER", "X-Client-Address")
+        .args(["audit", "verify", "--data", d])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("client_ip_header"), "{e}");
+    assert!(e.contains("X-Client-Address"), "{e}");
+}

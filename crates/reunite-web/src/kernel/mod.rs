@@ -1,6 +1,7 @@
 //! Cross-cutting machinery that every feature uses: errors and their pages, rendering,
 //! security headers, rate limits, messages in three languages, the sensitive-word list.
 
+pub mod client;
 pub(crate) mod error;
 pub(crate) mod forms;
 pub(crate) mod headers;

@@ -28,6 +28,13 @@ pub struct WebConfig {
     pub login_burst: u32,
     /// Milliseconds for one more sign-in attempt to become available.
     pub login_refill_ms: i64,
+    /// Attempts allowed in a burst per account (sign-in by user name, second-factor
+    /// enrolment, re-authentication), whatever client they come from.
+    pub account_burst: u32,
+    /// Milliseconds for one more attempt per account to become available.
+    pub account_refill_ms: i64,
+    /// How the client's address is found for the rate limits (trusted proxies).
+    pub client_address: crate::ClientAddressPolicy,
     /// Name shown in authenticator apps.
     pub totp_issuer: String,
     /// What the matcher proposes to the review queue.
@@ -47,6 +54,9 @@ impl Default for WebConfig {
             reauth_secs: 15 * 60,
             login_burst: 10,
             login_refill_ms: 6_000,
+            account_burst: 10,
+            account_refill_ms: 60_000,
+            client_address: crate::ClientAddressPolicy::default(),
             totp_issuer: "Notes".into(),
             matching: reunite_store::MatchSettings::default(),
             checkin: CheckinConfig::default(),
@@ -66,6 +76,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     cfg: WebConfig,
     login_limiter: RateLimiter,
+    account_limiter: RateLimiter,
     checkin_limiter: RateLimiter,
     kdf: KdfQueue,
 }
@@ -75,12 +86,14 @@ impl OfficeState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: WebConfig) -> Self {
         let login_limiter = RateLimiter::new(cfg.login_burst, cfg.login_refill_ms);
         let checkin_limiter = RateLimiter::new(cfg.checkin.burst, cfg.checkin.refill_ms);
+        let account_limiter = RateLimiter::new(cfg.account_burst, cfg.account_refill_ms);
         Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 cfg,
                 login_limiter,
+                account_limiter,
                 checkin_limiter,
                 kdf: KdfQueue::for_this_machine(),
             }),
@@ -131,6 +144,14 @@ impl OfficeState {
 
     pub(crate) fn login_limiter(&self) -> &RateLimiter {
         &self.inner.login_limiter
+    }
+    /// Takes one attempt from an account's bucket: `what` names the door (`sign-in` keyed
+    /// by the normalised user name, so unknown names are slowed like known ones;
+    /// `reauth` and `totp-setup` keyed by the account id). False when it is empty. The
+    /// limiter keeps only a keyed hash of the key, under a per-process random key.
+    pub(crate) fn account_attempt(&self, what: &str, account: &str) -> bool {
+        let key = [what.as_bytes(), b"\0", account.as_bytes()].concat();
+        self.inner.account_limiter.check(&key, self.now())
     }
     pub(crate) fn checkin_limiter(&self) -> &RateLimiter {
         &self.inner.checkin_limiter

@@ -20,14 +20,13 @@ use crate::kernel::i18n::Tr;
 use crate::public::chrome::{Chrome, field, form_lang, html, icon, pad, script, stylesheet};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use reunite_crypto::PasswordCheck;
 use reunite_domain::Lang;
 use reunite_store::CheckinKind;
-use std::net::SocketAddr;
 
 /// Settings of the check-in page.
 #[derive(Debug, Clone)]
@@ -125,14 +124,13 @@ fn form(state: &OfficeState, lang: Lang, error: &'static str) -> Response {
 
 async fn step(
     State(state): State<OfficeState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::extract::ClientKey(client): crate::extract::ClientKey,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let start = tokio::time::Instant::now();
     let lang = form_lang(field(&pairs, "lang"));
     match field(&pairs, "step").unwrap_or("") {
         "save" => {
-            let client = peer.ip().to_string().into_bytes();
             if !state.checkin_limiter().check(&client, state.now()) {
                 return chrome(&state, lang).notice(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cases;
+mod client_limits;
 mod dna;
 mod intake;
 mod intake_canary;

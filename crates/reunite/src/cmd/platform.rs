@@ -163,13 +163,30 @@ async fn write_intake_keys(store: &reunite_store::Store, dd: &DataDir) -> Result
     Ok(())
 }
 
-fn intake_config(dd: &DataDir) -> reunite_web::IntakeConfig {
-    reunite_web::IntakeConfig {
+fn intake_config(dd: &DataDir) -> Result<reunite_web::IntakeConfig> {
+    Ok(reunite_web::IntakeConfig {
         prefix: dd.config.public_prefix.clone(),
         title: dd.config.public_title.clone(),
         exit_url: dd.config.public_exit_url.clone(),
         tls: dd.config.tls,
+        client_address: dd.client_address()?,
         ..reunite_web::IntakeConfig::default()
+    })
+}
+
+/// Behind a proxy on this host every client looks like the proxy: say so at start when no
+/// proxy is trusted and the listen address is loopback (no client address is logged).
+fn warn_if_proxy_untrusted(dd: &DataDir) {
+    let loopback = dd
+        .config
+        .listen
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_loopback());
+    if loopback && dd.config.trusted_proxies.is_empty() {
+        tracing::warn!(
+            "listening on loopback with no trusted_proxies: behind a proxy every client shares \
+             one rate limit (see README, \"Running it for real\")"
+        );
     }
 }
 
@@ -230,6 +247,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         dd.config.listen = l;
     }
     crate::init_logging(&dd.config.log);
+    warn_if_proxy_untrusted(&dd);
     match args.role {
         ServeRole::All => run_server(&dd, None).await,
         ServeRole::Intake => run_intake(&dd).await,
@@ -260,7 +278,7 @@ async fn run_intake(dd: &DataDir) -> Result<()> {
         clock.clone(),
         dd.config.intake_retention_days,
     );
-    let state = reunite_web::IntakeState::new(keys, store, clock, intake_config(dd));
+    let state = reunite_web::IntakeState::new(keys, store, clock, intake_config(dd)?);
     let listener = tokio::net::TcpListener::bind(&dd.config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", dd.config.listen))?;
@@ -297,6 +315,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         totp_issuer: dd.config.title.clone(),
         matching,
         checkin: dd.config.travel.checkin(&dd.config.public_exit_url),
+        client_address: dd.client_address()?,
         ..reunite_web::WebConfig::default()
     };
     // Pay for the dummy hash now, not on the first unknown-user sign-in.
@@ -314,7 +333,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         store.intake_keys().await?,
         store.intake(),
         clock.clone(),
-        intake_config(dd),
+        intake_config(dd)?,
     );
     spawn_intake_retention(
         store.intake(),

@@ -238,7 +238,7 @@ pub(crate) async fn audit(
             seq: e.seq,
             time: format_utc(e.at),
             actor: e.actor,
-            action: e.action,
+            action: action_label(t, e.action),
             subject: e.subject,
             detail: e.detail,
         })
@@ -252,4 +252,15 @@ pub(crate) async fn audit(
         newer: (page > 0).then(|| page - 1),
         older: ((page + 1) * AUDIT_PAGE < p.total).then_some(page + 1),
     }))
+}
+
+/// An action as shown in the audit trail: its label where it has one (`audit.action.*`),
+/// else its stable identifier.
+fn action_label(t: Tr, action: String) -> String {
+    let key = format!("audit.action.{action}");
+    if crate::kernel::i18n::has_key(&key) {
+        t.s(&key).to_string()
+    } else {
+        action
+    }
 }

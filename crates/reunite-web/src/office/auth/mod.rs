@@ -132,6 +132,13 @@ pub(crate) async fn login(
     if !state.login_limiter().check(&client.0, now) {
         return Err(WebError::RateLimited);
     }
+    // Per account, whichever addresses the attempts come from, before anything is looked
+    // up: the same key and answer for a known and an unknown name (THREAT-MODEL 9). The
+    // code is checked in the same request, so this bucket also limits second-factor
+    // guesses at sign-in (a separate answer for them would say the password was right).
+    if !state.account_attempt("sign-in", &form.username.trim().to_lowercase()) {
+        return Err(WebError::RateLimited);
+    }
     let store = state.store();
     let user = match Username::parse(&form.username) {
         Ok(name) => store.user_by_username(&name).await?,
@@ -431,6 +438,9 @@ pub(crate) async fn setup_totp(
         return Ok(see_other("/office/setup"));
     };
     let now = state.now();
+    if !state.account_attempt("totp-setup", &s.user.id.0) {
+        return Err(WebError::RateLimited);
+    }
     let Some(step) = totp::verify(pending.expose(), &form.code, now.millis() / 1000, 0) else {
         return setup_page(&state, &s, Some(t.s("error.totp_wrong"))).await;
     };
@@ -506,6 +516,14 @@ pub(crate) async fn reauth(
     staff.check_csrf(&form.csrf)?;
     let now = state.now();
     let next = safe_next(&form.next).to_string();
+    // Per account: a stolen session gets a few guesses, then one a minute; each refusal is
+    // in the audit trail under the account's pseudonym (never what was typed).
+    if !state.account_attempt("reauth", &staff.user.id.0) {
+        staff
+            .audit(&state, Action::ReauthFailed, "", "too_many")
+            .await?;
+        return Err(WebError::RateLimited);
+    }
     let verdict = check_password(
         state.cfg().password_policy,
         Some(staff.user.password_phc.expose().clone()),
@@ -531,6 +549,9 @@ pub(crate) async fn reauth(
         None => false,
     };
     if !ok {
+        staff
+            .audit(&state, Action::ReauthFailed, "", "wrong")
+            .await?;
         return Ok(render_status(
             StatusCode::UNAUTHORIZED,
             &ReauthPage {

@@ -17,13 +17,14 @@
 pub(crate) mod form;
 
 use super::chrome::{self, Chrome, field, form_lang, html, pad, script, stylesheet};
+use crate::extract::{ClientAddressSource, ClientKey};
 use crate::kernel::headers;
 use crate::kernel::i18n::Tr;
 use crate::kernel::kdf::KdfQueue;
 use crate::kernel::ratelimit::RateLimiter;
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{Form, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -31,7 +32,6 @@ use form::{Input, SectionView};
 use reunite_crypto::{TracingCode, seal};
 use reunite_domain::{Clock, Lang, Timestamp};
 use reunite_store::{IntakeKeys, IntakeStore, NewIntake, StoreError};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Settings of the public side.
@@ -59,6 +59,8 @@ pub struct IntakeConfig {
     pub check_refill_ms: i64,
     /// Served over TLS: HSTS.
     pub tls: bool,
+    /// How the client's address is found for the rate limits (trusted proxies).
+    pub client_address: crate::ClientAddressPolicy,
 }
 
 impl Default for IntakeConfig {
@@ -75,7 +77,14 @@ impl Default for IntakeConfig {
             check_burst: 10,
             check_refill_ms: 30_000,
             tls: false,
+            client_address: crate::ClientAddressPolicy::default(),
         }
+    }
+}
+
+impl ClientAddressSource for IntakeState {
+    fn client_address(&self) -> &crate::ClientAddressPolicy {
+        &self.cfg().client_address
     }
 }
 
@@ -271,12 +280,11 @@ async fn icon(State(state): State<IntakeState>) -> Response {
 
 async fn step(
     State(state): State<IntakeState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientKey(client): ClientKey,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let start = tokio::time::Instant::now();
     let lang = form_lang(field(&pairs, "lang"));
-    let client = peer.ip().to_string().into_bytes();
     match field(&pairs, "step").unwrap_or("") {
         "form" => form_page(&state, lang, &Input::default(), &Vec::new()),
         "submit" => {
