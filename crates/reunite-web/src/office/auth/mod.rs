@@ -16,7 +16,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use reunite_crypto::{PasswordCheck, PasswordPolicy};
+use reunite_crypto::PasswordCheck;
 use reunite_domain::{Action, Lang, NewAuditEvent, Role, Timestamp, Username};
 use reunite_store::SessionStage;
 use serde::Deserialize;
@@ -82,8 +82,9 @@ enum Verdict {
 /// account from before the policy rose) is verified and then padded with a dummy at the
 /// policy's cost, so that no account answers faster than the others; it is upgraded at this
 /// sign-in (`rehash`).
-async fn check_password(policy: PasswordPolicy, phc: Option<String>, password: String) -> Verdict {
-    let job = tokio::task::spawn_blocking(move || match phc {
+async fn check_password(state: &OfficeState, phc: Option<String>, password: String) -> Verdict {
+    let policy = state.cfg().password_policy;
+    let job = state.kdf(move || match phc {
         Some(phc) if !password.is_empty() => {
             let weaker = reunite_crypto::is_weaker_than(&policy, &phc);
             let verdict = match reunite_crypto::verify_password(&policy, &password, &phc) {
@@ -147,7 +148,7 @@ pub(crate) async fn login(
     let user = user.filter(|u| !u.disabled);
     let phc = user.as_ref().map(|u| u.password_phc.expose().clone());
     let policy = state.cfg().password_policy;
-    let verdict = check_password(policy, phc, form.password.clone()).await;
+    let verdict = check_password(&state, phc, form.password.clone()).await;
     let (user, rehash) = match (user, verdict) {
         (Some(u), Verdict::Pass { rehash }) => (u, rehash),
         _ => return fail_sign_in(&state, t, now).await,
@@ -525,7 +526,7 @@ pub(crate) async fn reauth(
         return Err(WebError::RateLimited);
     }
     let verdict = check_password(
-        state.cfg().password_policy,
+        &state,
         Some(staff.user.password_phc.expose().clone()),
         form.password.clone(),
     )

@@ -86,12 +86,13 @@ pub(crate) async fn hash_pins(
     duress: String,
 ) -> Result<(), WebError> {
     let policy = state.cfg().password_policy;
-    let hashed = tokio::task::spawn_blocking(move || {
-        let p = reunite_crypto::hash_password(&policy, &pin)?;
-        let d = reunite_crypto::hash_password(&policy, &duress)?;
-        Ok::<_, reunite_crypto::CryptoError>((p, d))
-    })
-    .await??;
+    let hashed = state
+        .kdf(move || {
+            let p = reunite_crypto::hash_password(&policy, &pin)?;
+            let d = reunite_crypto::hash_password(&policy, &duress)?;
+            Ok::<_, reunite_crypto::CryptoError>((p, d))
+        })
+        .await??;
     (trip.pin_phc, trip.duress_phc) = hashed;
     Ok(())
 }
