@@ -137,8 +137,10 @@ fn is_invisible(c: char) -> bool {
 /// The reduced form text is compared in: compatibility decomposition (NFKD: full-width
 /// and other compatibility forms become plain letters, Hangul syllables become jamo),
 /// invisible characters and combining marks (accents) dropped, lower case, recomposed
-/// (NFKC: jamo, whether from NFD or typed one by one as compatibility jamo, become
-/// syllables again), traditional characters mapped to simplified ones.
+/// (NFKC: jamo, e.g. from NFD text, become syllables again), traditional characters
+/// mapped to simplified ones. Not covered: Hangul spelled in compatibility jamo
+/// ("ㅌㅏㄹㅂㅜㄱ", which NFKC does not turn into syllables) and look-alike letters of other
+/// scripts (Cyrillic "о" in "nоrth").
 pub fn fold(text: &str) -> String {
     use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
     let bare: String = text
