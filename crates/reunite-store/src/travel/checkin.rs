@@ -115,6 +115,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if kind == CheckinKind::Duress {
+            // Her phone may be in other hands from now on: a message to her that is still
+            // waiting is dropped (and `insert_alert` queues none for this trip again).
+            let q = self.backend.sql(
+                "DELETE FROM trip_outbox WHERE target = 'traveller' AND sent_at = 0 \
+                 AND alert_id IN (SELECT id FROM trip_alerts WHERE trip_id = $1)",
+            );
+            sqlx::query(&q).bind(trip_id).execute(&mut *tx).await?;
             self.append_audit_in(&mut tx, &alert_event, now).await?;
             self.insert_alert(&mut tx, trip_id, Stage::Duress, now, now)
                 .await?;
@@ -123,7 +130,8 @@ impl Store {
         Ok(())
     }
 
-    /// Inserts an alert and its outgoing messages unless it exists. True if inserted.
+    /// Inserts an alert and its outgoing messages unless it exists. True if inserted. After
+    /// a duress check-in on the trip, nothing is queued for the traveller herself.
     pub(super) async fn insert_alert(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -149,7 +157,17 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        let q = self
+            .backend
+            .sql("SELECT COUNT(*) FROM trip_checkins WHERE trip_id = $1 AND kind = 'duress'");
+        let duress: i64 = sqlx::query_scalar(&q)
+            .bind(trip_id)
+            .fetch_one(&mut **tx)
+            .await?;
         for target in targets(stage) {
+            if duress > 0 && target == "traveller" {
+                continue;
+            }
             let q = self.backend.sql(
                 "INSERT INTO trip_outbox (id, alert_id, target, created_at, next_try_at, \
                  sent_at, attempts) VALUES ($1, $2, $3, $4, $4, 0, 0)",

@@ -375,6 +375,69 @@ both_backends!(
     }
 );
 
+// Issue 16, finding 3: after a duress check-in (the page records the duress PIN with
+// "finished" as a duress check-in too), no message goes to her own address for that trip,
+// whatever her side does next: a reminder queued before it is dropped, later reminders are
+// not queued, while on-call, senior and contacts are still alerted.
+both_backends!(
+    after_duress_nothing_goes_to_her_own_address,
+    |db: TestDb| async move {
+        let s = &db.store;
+        for then_ok in [false, true] {
+            let c = case(s).await;
+            let t0 = utc("2026-03-01T00:00:00Z");
+            let (id, _) = s
+                .create_trip(&new_trip(&c, "Asia/Shanghai"), &CaseActor::Cli, t0)
+                .await
+                .unwrap();
+            s.confirm_trip_briefing(&id, "zh", "h", &CaseActor::Cli, t0)
+                .await
+                .unwrap();
+            s.activate_trip(&id, &CaseActor::Cli, t0).await.unwrap();
+            let mine = |out: Vec<reunite_store::OutboxItem>| -> Vec<String> {
+                out.into_iter()
+                    .filter(|o| o.trip_id == id)
+                    .map(|o| o.target)
+                    .collect()
+            };
+            // The first deadline (22:00 Shanghai, 14:00 UTC) passes: a reminder is queued.
+            let d1 = utc("2026-03-01T14:00:00Z");
+            s.travel_escalate(d1).await.unwrap();
+            assert_eq!(
+                mine(s.travel_outbox_due(d1, 100).await.unwrap()),
+                vec!["traveller"]
+            );
+            // She is forced to check in; the second time round a normal check-in follows.
+            let t1 = d1.plus_secs(60);
+            s.record_checkin(&id, CheckinKind::Duress, "", t1)
+                .await
+                .unwrap();
+            if then_ok {
+                s.record_checkin(&id, CheckinKind::Ok, "", t1.plus_secs(60))
+                    .await
+                    .unwrap();
+            }
+            let meta = s.trip_meta(&id).await.unwrap().unwrap();
+            assert_eq!(meta.status, TripStatus::Active);
+            let d2 = meta.next_due_at.unwrap();
+            // Through the next deadline and both grace periods.
+            for t in [d2, d2.plus_secs(3600), d2.plus_secs(7200)] {
+                s.travel_escalate(t).await.unwrap();
+            }
+            let mut targets = mine(s.travel_outbox_due(d2.plus_secs(7200), 100).await.unwrap());
+            targets.sort();
+            assert_eq!(
+                targets,
+                vec!["contacts", "oncall", "oncall", "senior", "senior"],
+                "then_ok={then_ok}"
+            );
+            let stages = alerts(s, &id).await;
+            assert!(stages.contains(&Stage::OnCall), "{stages:?}");
+            assert!(stages.contains(&Stage::Senior), "{stages:?}");
+        }
+    }
+);
+
 both_backends!(
     retention_deletes_places_after_return,
     |db: TestDb| async move {

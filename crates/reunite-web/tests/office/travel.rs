@@ -580,3 +580,80 @@ async fn missed_check_ins_escalate_by_smtp_and_sms_and_the_watchdog_watches() {
             .unwrap()
     );
 }
+
+/// Issue 16, finding 3: after a duress check-in (with or without "I am back"), nothing is
+/// sent to her own address for that trip, not even a reminder queued before it, while the
+/// office keeps being alerted.
+#[tokio::test]
+async fn after_duress_nothing_reaches_her_phone_but_the_office_is_alerted() {
+    for back in [false, true] {
+        let app = app_with_floor(1).await;
+        let sink = Sink::default();
+        let cfg = NotifyConfig {
+            smtp_relay: smtp_sink(sink.clone()).await,
+            smtp_from: "notes@example.org".into(),
+            sms_webhook: sms_gateway(sink.clone()).await,
+            oncall: vec!["email:oncall@example.org".into()],
+            senior: vec!["email:senior@example.org".into()],
+            staff_lang: Lang::Ko,
+        };
+        let (trip, code) = active_trip(&app, "email:her@example.org", vec![]).await;
+        let first_due = app
+            .store
+            .trip_meta(&trip)
+            .await
+            .unwrap()
+            .unwrap()
+            .next_due_at
+            .unwrap();
+        // The first deadline passes: the reminder to her is queued but not sent yet.
+        app.clock.set(first_due);
+        app.store.travel_escalate(first_due).await.unwrap();
+        let queued = app.store.travel_outbox_due(first_due, 100).await.unwrap();
+        assert!(queued.iter().any(|o| o.target == "traveller"));
+        // Then she is forced to check in.
+        app.clock.advance_millis(60_000);
+        let mut c = Client::new(&app);
+        let p = check_in(&mut c, &code, DURESS, "", back).await;
+        assert!(p.body.contains("id=\"saved\""), "{}", p.body);
+        let meta = app.store.trip_meta(&trip).await.unwrap().unwrap();
+        assert_eq!(
+            meta.status,
+            reunite_store::TripStatus::Active,
+            "back={back}"
+        );
+        let next_due = meta.next_due_at.unwrap();
+        // Runs through the duress, past the next deadline and both grace periods.
+        for t in [
+            app.clock.now(),
+            next_due,
+            next_due.plus_secs(3600),
+            next_due.plus_secs(7200),
+            next_due.plus_secs(3 * 24 * 3600),
+        ] {
+            app.clock.set(t);
+            run_once(&app.store, &cfg, t).await.unwrap();
+        }
+        let mails = sink.mails.lock().unwrap().clone();
+        let to: Vec<&str> = mails.iter().map(|m| m.0.as_str()).collect();
+        assert!(
+            !to.contains(&"her@example.org"),
+            "nothing to her after duress (back={back}): {to:?}"
+        );
+        assert!(to.contains(&"oncall@example.org"), "{to:?}");
+        assert!(to.contains(&"senior@example.org"), "{to:?}");
+        // The missed deadline after the duress still escalated to on-call.
+        use reunite_domain::travel::Stage;
+        let s = stages(&app, &trip).await;
+        assert!(s.contains(&(Stage::OnCall, false)), "back={back}: {s:?}");
+        let pending = app
+            .store
+            .travel_outbox_due(app.clock.now().plus_secs(7 * 24 * 3600), 100)
+            .await
+            .unwrap();
+        assert!(
+            pending.iter().all(|o| o.target != "traveller"),
+            "{pending:?}"
+        );
+    }
+}
