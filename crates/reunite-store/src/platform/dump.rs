@@ -212,6 +212,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("kind", Kind::Text),
             ("at", Kind::Int),
             ("city_enc", Kind::OptBlob),
+            ("spaced", Kind::Int),
         ],
     ),
     (

@@ -113,7 +113,8 @@ impl Store {
     /// page answers "saved" (then the throttle's count of wrong PINs starts again and the
     /// next answer may come at once) or, while answers are being spaced out, the same as
     /// to a wrong PIN (then the throttle is left as it is). A check-in is recorded either
-    /// way; the trip's count of wrong PINs is never reset.
+    /// way (marked `spaced` when not answered, for the office); the trip's count of wrong
+    /// PINs is never reset.
     pub async fn record_page_checkin(
         &self,
         trip_id: &str,
@@ -146,7 +147,8 @@ impl Store {
         let (_g, mut tx) = self.begin_write().await?;
         self.append_audit_in(&mut tx, &checkin_event, now).await?;
         let q = self.backend.sql(
-            "INSERT INTO trip_checkins (id, trip_id, kind, at, city_enc) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO trip_checkins (id, trip_id, kind, at, city_enc, spaced) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         );
         sqlx::query(&q)
             .bind(&id)
@@ -154,6 +156,7 @@ impl Store {
             .bind(kind.as_str())
             .bind(now.millis())
             .bind(city_enc)
+            .bind(i64::from(!answered))
             .execute(&mut *tx)
             .await?;
         let throttle = if answered {

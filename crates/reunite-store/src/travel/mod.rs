@@ -240,6 +240,9 @@ pub struct CheckinView {
     pub kind: String,
     /// When.
     pub at: Timestamp,
+    /// Recorded while answers were spaced out after wrong PINs: the page answered "not
+    /// recognised" (she may believe it failed; a guesser may have made it).
+    pub spaced: bool,
     /// The city she typed (empty if none, or deleted).
     pub city: String,
 }

@@ -435,6 +435,15 @@ both_backends!(
             s.trip_meta(&id).await.unwrap().unwrap().last_checkin_at,
             Some(t1.plus_secs(4))
         );
+        let spaced: Vec<bool> = s
+            .read_trip(&id, &CaseActor::Cli, t1)
+            .await
+            .unwrap()
+            .checkins
+            .iter()
+            .map(|c| c.spaced)
+            .collect();
+        assert_eq!(spaced, vec![false, true]);
         // Acknowledged: the next wrong PIN raises a new alert.
         let board = s.travel_board(&CaseActor::Cli, t1).await.unwrap();
         let row = board.iter().find(|r| r.meta.id == id).unwrap();

@@ -328,6 +328,7 @@ async fn guessing_her_trip_number_cannot_stop_her_check_in() {
         .unwrap();
     assert_eq!(detail.checkins.len(), 1);
     assert_eq!(detail.checkins[0].kind, "ok");
+    assert!(detail.checkins[0].spaced);
     let wrong_pin_alerts: Vec<_> = detail
         .alerts
         .iter()
@@ -344,6 +345,11 @@ async fn guessing_her_trip_number_cannot_stop_her_check_in() {
     let page = cw.get(&format!("/office/travel/trips/{trip}")).await;
     assert!(page.body.contains("Many wrong PINs"), "{}", page.body);
     assert!(page.body.contains(CITY), "her check-in is on the timeline");
+    assert!(
+        page.body.contains("checkin-spaced"),
+        "marked as answered \"not recognised\": {}",
+        page.body
+    );
     assert!(page.body.contains("Wrong PINs so far: 40"), "{}", page.body);
     // Nothing for the guessing alert goes to her own address.
     let out = app

@@ -288,6 +288,7 @@ pub(crate) async fn create(
 pub(crate) struct CheckinRow {
     kind: &'static str,
     duress: bool,
+    spaced: bool,
     at: String,
     city: String,
 }
@@ -371,6 +372,7 @@ async fn trip_page(
                 _ => t.s("travel.checkin.ok"),
             },
             duress: c.kind == "duress",
+            spaced: c.spaced,
             at: format_utc(c.at),
             city: c.city.clone(),
         })
