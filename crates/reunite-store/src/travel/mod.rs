@@ -262,7 +262,8 @@ pub struct AlertView {
     pub trip_id: String,
     /// The stage.
     pub stage: Stage,
-    /// The missed deadline (for duress: when the duress PIN was used).
+    /// The missed deadline (for duress: when the duress PIN was used; for many wrong PINs:
+    /// when the wrong PIN that raised it was typed).
     pub deadline_at: Timestamp,
     /// When it was raised.
     pub raised_at: Timestamp,

@@ -373,6 +373,19 @@ async fn guessing_her_trip_number_cannot_stop_her_check_in() {
         duress.body, wrong.body,
         "throttled: duress looks like wrong"
     );
+    let headers = |p: &helpers::Page| {
+        let mut h: Vec<(String, String)> = p
+            .headers
+            .iter()
+            .filter(|(k, _)| k.as_str() != "date")
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        h.sort();
+        h
+    };
+    for p in [&answer, &unknown, &duress] {
+        assert_eq!((p.status, headers(p)), (wrong.status, headers(&wrong)));
+    }
     assert_eq!(
         app.store
             .trip_meta(&trip)
