@@ -87,7 +87,8 @@ impl ScheduleError {
     }
 }
 
-/// Escalation stages of a missed check-in, in order. Duress is above all of them.
+/// The kinds of alert: the escalation stages of a missed check-in, in order; duress, above
+/// all of them; and many wrong PINs (numbered last, but not a step of the escalation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Stage {
     /// At the deadline: a neutral reminder to the traveller.
@@ -98,11 +99,20 @@ pub enum Stage {
     Senior = 3,
     /// The duress PIN was used: on-call and senior at once, whatever the schedule.
     Duress = 4,
+    /// Not a stage of a missed check-in: many wrong PINs were typed for the trip (someone
+    /// may know her check-in number). On-call only; never her own address.
+    WrongPins = 5,
 }
 
 impl Stage {
     /// Every stage.
-    pub const ALL: [Stage; 4] = [Stage::Reminder, Stage::OnCall, Stage::Senior, Stage::Duress];
+    pub const ALL: [Stage; 5] = [
+        Stage::Reminder,
+        Stage::OnCall,
+        Stage::Senior,
+        Stage::Duress,
+        Stage::WrongPins,
+    ];
 
     /// The stored number.
     pub fn number(self) -> i64 {
@@ -121,6 +131,7 @@ impl Stage {
             Stage::OnCall => &[Target::OnCall],
             Stage::Senior => &[Target::Senior, Target::Contacts],
             Stage::Duress => &[Target::OnCall, Target::Senior],
+            Stage::WrongPins => &[Target::OnCall],
         }
     }
 }
@@ -250,7 +261,7 @@ impl Schedule {
     pub fn stage_due(&self, deadline: Timestamp, stage: Stage) -> Timestamp {
         let grace = i64::from(self.grace_mins) * 60_000;
         match stage {
-            Stage::Reminder | Stage::Duress => deadline,
+            Stage::Reminder | Stage::Duress | Stage::WrongPins => deadline,
             Stage::OnCall => deadline.plus_millis(grace),
             Stage::Senior => deadline.plus_millis(2 * grace),
         }

@@ -41,6 +41,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_travel.sql"),
         include_str!("../../migrations/postgres/0006_travel.sql"),
     ),
+    (
+        7,
+        "wrong_pins",
+        include_str!("../../migrations/sqlite/0007_wrong_pins.sql"),
+        include_str!("../../migrations/postgres/0007_wrong_pins.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

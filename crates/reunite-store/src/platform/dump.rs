@@ -199,6 +199,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("last_checkin_at", Kind::Int),
             ("wrong_pins", Kind::Int),
             ("last_attempt_at", Kind::Int),
+            ("throttle_wrong", Kind::Int),
             ("created_at", Kind::Int),
             ("updated_at", Kind::Int),
         ],
@@ -211,6 +212,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("kind", Kind::Text),
             ("at", Kind::Int),
             ("city_enc", Kind::OptBlob),
+            ("spaced", Kind::Int),
         ],
     ),
     (

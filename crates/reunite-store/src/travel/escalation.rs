@@ -86,7 +86,9 @@ impl Store {
         Ok(n)
     }
 
-    /// Messages due to be sent at `now`, oldest first.
+    /// Messages due to be sent at `now`, oldest first. Never one to the traveller of a trip
+    /// with a duress check-in (those are dropped at the duress check-in; this also holds
+    /// for one read just before it).
     pub async fn travel_outbox_due(
         &self,
         now: Timestamp,
@@ -95,7 +97,10 @@ impl Store {
         let q = self.backend.sql(
             "SELECT o.id, o.alert_id, a.trip_id, o.target, a.stage, a.deadline_at, o.attempts \
              FROM trip_outbox o JOIN trip_alerts a ON a.id = o.alert_id \
-             WHERE o.sent_at = 0 AND o.next_try_at <= $1 ORDER BY o.created_at, o.id LIMIT $2",
+             WHERE o.sent_at = 0 AND o.next_try_at <= $1 \
+             AND NOT (o.target = 'traveller' AND EXISTS (SELECT 1 FROM trip_checkins c \
+             WHERE c.trip_id = a.trip_id AND c.kind = 'duress')) \
+             ORDER BY o.created_at, o.id LIMIT $2",
         );
         let rows = sqlx::query(&q)
             .bind(now.millis())

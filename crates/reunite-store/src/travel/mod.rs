@@ -145,7 +145,7 @@ pub struct TripMeta {
     pub stage_sent: i64,
     /// The last check-in.
     pub last_checkin_at: Option<Timestamp>,
-    /// Wrong PINs since the last good one.
+    /// Wrong PINs in the whole trip (a good check-in does not reset it).
     pub wrong_pins: i64,
     /// Registered.
     pub created_at: Timestamp,
@@ -198,9 +198,11 @@ pub struct CheckinTarget {
     pub pin_phc: String,
     /// Argon2id of the duress PIN.
     pub duress_phc: String,
-    /// Wrong PINs since the last good one.
+    /// Wrong PINs in the whole trip.
     pub wrong_pins: i64,
-    /// The last attempt that was checked.
+    /// Wrong PINs since the last check-in that was answered "saved" (the throttle's count).
+    pub throttle_wrong: i64,
+    /// The last attempt that was answered truthfully.
     pub last_attempt_at: Timestamp,
 }
 
@@ -238,6 +240,9 @@ pub struct CheckinView {
     pub kind: String,
     /// When.
     pub at: Timestamp,
+    /// Recorded while answers were spaced out after wrong PINs: the page answered "not
+    /// recognised" (she may believe it failed; a guesser may have made it).
+    pub spaced: bool,
     /// The city she typed (empty if none, or deleted).
     pub city: String,
 }
@@ -257,7 +262,8 @@ pub struct AlertView {
     pub trip_id: String,
     /// The stage.
     pub stage: Stage,
-    /// The missed deadline (for duress: when the duress PIN was used).
+    /// The missed deadline (for duress: when the duress PIN was used; for many wrong PINs:
+    /// when the wrong PIN that raised it was typed).
     pub deadline_at: Timestamp,
     /// When it was raised.
     pub raised_at: Timestamp,

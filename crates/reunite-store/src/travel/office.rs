@@ -27,7 +27,8 @@ impl Store {
         key: &reunite_crypto::DataKey,
     ) -> Result<Vec<CheckinView>, StoreError> {
         let q = self.backend.sql(
-            "SELECT id, kind, at, city_enc FROM trip_checkins WHERE trip_id = $1 ORDER BY at, id",
+            "SELECT id, kind, at, city_enc, spaced FROM trip_checkins WHERE trip_id = $1 \
+             ORDER BY at, id",
         );
         let rows = sqlx::query(&q).bind(trip_id).fetch_all(&self.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -45,6 +46,7 @@ impl Store {
             out.push(CheckinView {
                 kind: r.try_get("kind")?,
                 at: Timestamp(r.try_get("at")?),
+                spaced: r.try_get::<i64, _>("spaced")? != 0,
                 city,
             });
         }

@@ -375,6 +375,156 @@ both_backends!(
     }
 );
 
+// Issue 16, finding 2: wrong PINs are counted for the whole trip (a check-in does not reset
+// the count, only the throttle's), and past the threshold the office gets one open alert
+// "many wrong PINs" (on-call only, nothing for her); after an acknowledgement the next
+// wrong PIN raises a new one.
+both_backends!(
+    wrong_pins_are_counted_for_the_trip_and_alert_the_office,
+    |db: TestDb| async move {
+        let s = &db.store;
+        let c = case(s).await;
+        let t0 = utc("2026-03-01T00:00:00Z");
+        let (id, code) = s
+            .create_trip(&new_trip(&c, "Asia/Shanghai"), &CaseActor::Cli, t0)
+            .await
+            .unwrap();
+        s.confirm_trip_briefing(&id, "zh", "h", &CaseActor::Cli, t0)
+            .await
+            .unwrap();
+        s.activate_trip(&id, &CaseActor::Cli, t0).await.unwrap();
+        for i in 0..4 {
+            s.record_wrong_pin(&id, i % 2 == 0, 5, t0.plus_secs(i))
+                .await
+                .unwrap();
+        }
+        assert!(alerts(s, &id).await.is_empty());
+        let t1 = t0.plus_secs(10);
+        s.record_wrong_pin(&id, false, 5, t1).await.unwrap();
+        assert_eq!(alerts(s, &id).await, vec![Stage::WrongPins]);
+        let out = s.travel_outbox_due(t1, 100).await.unwrap();
+        let targets: Vec<&str> = out
+            .iter()
+            .filter(|o| o.trip_id == id)
+            .map(|o| o.target.as_str())
+            .collect();
+        assert_eq!(targets, vec!["oncall"]);
+        // One open alert, however many more wrong PINs.
+        s.record_wrong_pin(&id, false, 5, t1.plus_secs(1))
+            .await
+            .unwrap();
+        assert_eq!(alerts(s, &id).await, vec![Stage::WrongPins]);
+        // Her check-in (answered "saved") restarts the throttle, not the count.
+        s.record_page_checkin(&id, CheckinKind::Ok, "", true, t1.plus_secs(2))
+            .await
+            .unwrap();
+        let t = s.checkin_target(&code).await.unwrap().unwrap();
+        assert_eq!((t.wrong_pins, t.throttle_wrong), (6, 0));
+        assert_eq!(s.trip_meta(&id).await.unwrap().unwrap().wrong_pins, 6);
+        // One recorded while answers were spaced out leaves the throttle as it was.
+        s.record_wrong_pin(&id, true, 5, t1.plus_secs(3))
+            .await
+            .unwrap();
+        s.record_page_checkin(&id, CheckinKind::Ok, "", false, t1.plus_secs(4))
+            .await
+            .unwrap();
+        let t = s.checkin_target(&code).await.unwrap().unwrap();
+        assert_eq!((t.wrong_pins, t.throttle_wrong), (7, 1));
+        assert_eq!(t.last_attempt_at, t1.plus_secs(3));
+        assert_eq!(
+            s.trip_meta(&id).await.unwrap().unwrap().last_checkin_at,
+            Some(t1.plus_secs(4))
+        );
+        let spaced: Vec<bool> = s
+            .read_trip(&id, &CaseActor::Cli, t1)
+            .await
+            .unwrap()
+            .checkins
+            .iter()
+            .map(|c| c.spaced)
+            .collect();
+        assert_eq!(spaced, vec![false, true]);
+        // Acknowledged: the next wrong PIN raises a new alert.
+        let board = s.travel_board(&CaseActor::Cli, t1).await.unwrap();
+        let row = board.iter().find(|r| r.meta.id == id).unwrap();
+        assert_eq!(row.open_alerts.len(), 1);
+        assert!(!row.duress);
+        s.acknowledge_trip_alert(&row.open_alerts[0].id, "called her", &CaseActor::Cli, t1)
+            .await
+            .unwrap();
+        s.record_wrong_pin(&id, true, 5, t1.plus_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(
+            alerts(s, &id).await,
+            vec![Stage::WrongPins, Stage::WrongPins]
+        );
+    }
+);
+
+// Issue 16, finding 3: after a duress check-in (the page records the duress PIN with
+// "finished" as a duress check-in too), no message goes to her own address for that trip,
+// whatever her side does next: a reminder queued before it is dropped, later reminders are
+// not queued, while on-call, senior and contacts are still alerted.
+both_backends!(
+    after_duress_nothing_goes_to_her_own_address,
+    |db: TestDb| async move {
+        let s = &db.store;
+        for then_ok in [false, true] {
+            let c = case(s).await;
+            let t0 = utc("2026-03-01T00:00:00Z");
+            let (id, _) = s
+                .create_trip(&new_trip(&c, "Asia/Shanghai"), &CaseActor::Cli, t0)
+                .await
+                .unwrap();
+            s.confirm_trip_briefing(&id, "zh", "h", &CaseActor::Cli, t0)
+                .await
+                .unwrap();
+            s.activate_trip(&id, &CaseActor::Cli, t0).await.unwrap();
+            let mine = |out: Vec<reunite_store::OutboxItem>| -> Vec<String> {
+                out.into_iter()
+                    .filter(|o| o.trip_id == id)
+                    .map(|o| o.target)
+                    .collect()
+            };
+            // The first deadline (22:00 Shanghai, 14:00 UTC) passes: a reminder is queued.
+            let d1 = utc("2026-03-01T14:00:00Z");
+            s.travel_escalate(d1).await.unwrap();
+            assert_eq!(
+                mine(s.travel_outbox_due(d1, 100).await.unwrap()),
+                vec!["traveller"]
+            );
+            // She is forced to check in; the second time round a normal check-in follows.
+            let t1 = d1.plus_secs(60);
+            s.record_checkin(&id, CheckinKind::Duress, "", t1)
+                .await
+                .unwrap();
+            if then_ok {
+                s.record_checkin(&id, CheckinKind::Ok, "", t1.plus_secs(60))
+                    .await
+                    .unwrap();
+            }
+            let meta = s.trip_meta(&id).await.unwrap().unwrap();
+            assert_eq!(meta.status, TripStatus::Active);
+            let d2 = meta.next_due_at.unwrap();
+            // Through the next deadline and both grace periods.
+            for t in [d2, d2.plus_secs(3600), d2.plus_secs(7200)] {
+                s.travel_escalate(t).await.unwrap();
+            }
+            let mut targets = mine(s.travel_outbox_due(d2.plus_secs(7200), 100).await.unwrap());
+            targets.sort();
+            assert_eq!(
+                targets,
+                vec!["contacts", "oncall", "oncall", "senior", "senior"],
+                "then_ok={then_ok}"
+            );
+            let stages = alerts(s, &id).await;
+            assert!(stages.contains(&Stage::OnCall), "{stages:?}");
+            assert!(stages.contains(&Stage::Senior), "{stages:?}");
+        }
+    }
+);
+
 both_backends!(
     retention_deletes_places_after_return,
     |db: TestDb| async move {

@@ -130,6 +130,10 @@ pub fn render_message(
             subject: t.s("travel.msg.contacts_subject").into(),
             body: t.f("travel.msg.contacts", &args),
         },
+        (_, Stage::WrongPins) => Message {
+            subject: t.f("travel.msg.staff_subject", &args),
+            body: t.f("travel.msg.wrong_pins", &args),
+        },
         (_, Stage::Duress) => Message {
             subject: t.f("travel.msg.staff_subject", &args),
             body: t.f("travel.msg.duress", &args),

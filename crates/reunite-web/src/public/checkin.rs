@@ -10,9 +10,12 @@
 //! * The duress PIN is recorded exactly like a check-in and raises the highest alert in
 //!   the same transaction; the answer is rendered from the language alone, so it is the
 //!   same bytes as a normal check-in, and every attempt is padded to a fixed minimum time.
-//! * Wrong PINs never lock her out: after a few wrong PINs for a trip, only one attempt
-//!   every few minutes is checked at all (the others get the same "not recognised" page
-//!   without being checked), which stops guessing but lets her in after a short wait; a
+//! * Wrong PINs never stop her check-in (issue 16): every attempt is checked and her PIN
+//!   or duress PIN is always recorded. After a few wrong PINs for a trip, only one answer
+//!   per spacing (5 minutes, doubling with every further wrong PIN, at most a day) tells
+//!   the truth; every other attempt, right, duress or wrong, gets the "not recognised"
+//!   page, so a guesser learns nothing between two answers. The trip's count of wrong
+//!   PINs is kept for the office and raises an office alert past a threshold; a
 //!   per-address rate limit sits in front.
 
 use crate::OfficeState;
@@ -25,7 +28,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use reunite_crypto::PasswordCheck;
-use reunite_domain::Lang;
+use reunite_domain::{Lang, Timestamp};
 use reunite_store::CheckinKind;
 
 /// Settings of the check-in page.
@@ -43,10 +46,16 @@ pub struct CheckinConfig {
     pub burst: u32,
     /// See `burst`.
     pub refill_ms: i64,
-    /// Wrong PINs for a trip after which attempts are spaced out.
+    /// Wrong PINs for a trip (since her last check-in answered "saved") after which
+    /// truthful answers are spaced out.
     pub throttle_after: i64,
-    /// Then, one attempt per this many ms is checked.
+    /// Then, one attempt per this many ms is answered truthfully; the spacing doubles with
+    /// every further wrong PIN…
     pub throttle_ms: i64,
+    /// …up to this many ms.
+    pub throttle_max_ms: i64,
+    /// Wrong PINs in a trip after which the office is alerted ("many wrong PINs").
+    pub alert_after: i64,
 }
 
 impl Default for CheckinConfig {
@@ -60,6 +69,8 @@ impl Default for CheckinConfig {
             refill_ms: 60_000,
             throttle_after: 5,
             throttle_ms: 5 * 60_000,
+            throttle_max_ms: 24 * 3_600_000,
+            alert_after: 5,
         }
     }
 }
@@ -75,6 +86,20 @@ impl CheckinConfig {
             p.push('/');
         }
         p
+    }
+
+    /// Whether answers for a trip are being spaced out at `now`: after `throttle_after`
+    /// wrong PINs, the last truthful answer was less than the spacing ago.
+    pub fn throttled(&self, throttle_wrong: i64, last_answered: Timestamp, now: Timestamp) -> bool {
+        if throttle_wrong < self.throttle_after {
+            return false;
+        }
+        let doublings = (throttle_wrong - self.throttle_after).clamp(0, 30) as u32;
+        let spacing = self
+            .throttle_ms
+            .saturating_mul(1i64 << doublings)
+            .min(self.throttle_max_ms.max(self.throttle_ms));
+        now.millis_since(last_answered) < spacing
     }
 }
 
@@ -151,7 +176,7 @@ enum Outcome {
     Checked(CheckinKind),
     /// Wrong PIN for a known trip (counted).
     Wrong(String),
-    /// Unknown number, or a trip whose attempts are being spaced out (not counted).
+    /// Unknown number (or a trip that is not active).
     Unknown,
 }
 
@@ -188,9 +213,11 @@ async fn check_in(state: &OfficeState, lang: Lang, pairs: &[(String, String)]) -
     } else {
         None
     };
-    let target = target.filter(|t| {
-        t.wrong_pins < cfg.throttle_after || now.millis_since(t.last_attempt_at) >= cfg.throttle_ms
-    });
+    // Whether this attempt gets a truthful answer. It is checked, and recorded if right,
+    // either way: the spacing slows guessing without swallowing her check-in.
+    let throttled = target
+        .as_ref()
+        .is_some_and(|t| cfg.throttled(t.throttle_wrong, t.last_attempt_at, now));
     let policy = state.cfg().password_policy;
     let hashes = target
         .as_ref()
@@ -221,7 +248,9 @@ async fn check_in(state: &OfficeState, lang: Lang, pairs: &[(String, String)]) -
     let outcome = match &target {
         None => Outcome::Unknown,
         Some(_) if duress => Outcome::Checked(CheckinKind::Duress),
-        Some(_) if ok && back => Outcome::Checked(CheckinKind::Back),
+        // While answers are spaced out, "finished" does not end the trip: someone trying
+        // every PIN blindly must not be able to end the office's watch by luck.
+        Some(_) if ok && back && !throttled => Outcome::Checked(CheckinKind::Back),
         Some(_) if ok => Outcome::Checked(CheckinKind::Ok),
         Some(t) => Outcome::Wrong(t.trip_id.clone()),
     };
@@ -232,11 +261,16 @@ async fn check_in(state: &OfficeState, lang: Lang, pairs: &[(String, String)]) -
             };
             if let Err(e) = state
                 .store()
-                .record_checkin(&t.trip_id, kind, &city, now)
+                .record_page_checkin(&t.trip_id, kind, &city, !throttled, now)
                 .await
             {
                 tracing::error!(error = %e, "check-in failed");
                 return failure(state, lang);
+            }
+            if throttled {
+                // Recorded, but answered like a wrong PIN: "saved" now would tell a guesser
+                // that he hit (docs/travel.md).
+                return form(state, lang, Tr::new(lang).s("checkin.error"));
             }
             html(
                 StatusCode::OK,
@@ -246,7 +280,11 @@ async fn check_in(state: &OfficeState, lang: Lang, pairs: &[(String, String)]) -
             )
         }
         Outcome::Wrong(trip_id) => {
-            if let Err(e) = state.store().record_wrong_pin(&trip_id, now).await {
+            if let Err(e) = state
+                .store()
+                .record_wrong_pin(&trip_id, !throttled, cfg.alert_after, now)
+                .await
+            {
                 tracing::error!(error = %e, "check-in failed");
             }
             form(state, lang, Tr::new(lang).s("checkin.error"))
@@ -274,5 +312,20 @@ mod tests {
         };
         assert_eq!(c.normalized_path(), "/notes/");
         assert_eq!(CheckinConfig::default().normalized_path(), "/n/");
+    }
+
+    #[test]
+    fn answers_are_spaced_out_after_wrong_pins_doubling_up_to_the_cap() {
+        let c = CheckinConfig::default();
+        let t0 = Timestamp(1_000_000_000_000);
+        let min = |m: i64| t0.plus_millis(m * 60_000);
+        assert!(!c.throttled(4, t0, t0));
+        assert!(c.throttled(5, t0, min(4)));
+        assert!(!c.throttled(5, t0, min(5)));
+        assert!(c.throttled(6, t0, min(9)));
+        assert!(!c.throttled(6, t0, min(10)));
+        assert!(c.throttled(7, t0, min(19)));
+        assert!(c.throttled(1_000, t0, min(24 * 60 - 1)));
+        assert!(!c.throttled(1_000, t0, min(24 * 60)));
     }
 }

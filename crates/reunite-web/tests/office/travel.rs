@@ -256,6 +256,171 @@ async fn the_duress_alert_cannot_be_cancelled_from_her_side() {
     assert!(p.body.contains("called her; safe"));
 }
 
+/// A client whose requests come from another loopback address (127.0.0.`n`), as an
+/// attacker spreading his guesses over several addresses would.
+fn from_address(app: &TestApp, n: u8) -> Client {
+    Client {
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+            .build()
+            .unwrap(),
+        base: app.base.clone(),
+        cookie: None,
+    }
+}
+
+/// An attacker who knows her trip number sends `n` wrong PINs from four addresses.
+async fn guess(app: &TestApp, code: &str, n: usize) {
+    let mut attackers: Vec<Client> = (2..6).map(|a| from_address(app, a)).collect();
+    for i in 0..n {
+        let wrong = format!("{:04}", 9000 + i);
+        let p = check_in(&mut attackers[i % 4], code, &wrong, "", false).await;
+        assert_eq!(p.status, 200, "{}", p.body);
+        assert!(p.body.contains("checkin-error"));
+    }
+}
+
+fn guessed_app() -> impl FnOnce(&mut reunite_web::WebConfig) {
+    |c| {
+        c.checkin.floor_ms = 1;
+        c.checkin.burst = 10_000;
+        c.checkin.refill_ms = 1;
+    }
+}
+
+/// Issue 16, finding 2: wrong PINs from anyone who knows the trip number cannot stop her
+/// real check-in from being recorded; the office is told that someone is guessing, and the
+/// count survives her check-in; the answers do not tell the guesser anything.
+#[tokio::test]
+async fn guessing_her_trip_number_cannot_stop_her_check_in() {
+    let app = TestApp::spawn_with(guessed_app()).await;
+    let (trip, code) = active_trip(&app, "email:her@example.org", vec![]).await;
+    let mut c = Client::new(&app);
+    let unknown = check_in(&mut c, "00000001", PIN, "", false).await;
+    let due_before = app
+        .store
+        .trip_meta(&trip)
+        .await
+        .unwrap()
+        .unwrap()
+        .next_due_at;
+    guess(&app, &code, 40).await;
+    app.clock.advance_millis(60_000);
+    let now = app.clock.now();
+    // She checks in with her PIN while the guesses are being slowed down.
+    let answer = check_in(&mut c, &code, PIN, CITY, false).await;
+    assert_eq!(answer.status, 200);
+    let meta = app.store.trip_meta(&trip).await.unwrap().unwrap();
+    assert_eq!(meta.last_checkin_at, Some(now), "her check-in is recorded");
+    assert_ne!(meta.next_due_at, due_before, "the deadline moved");
+    assert_eq!(
+        meta.next_due_at,
+        Some(now.plus_secs(24 * 3600)),
+        "the deadline moved from her check-in"
+    );
+    // The office sees the guessing, and the count is not reset by her check-in.
+    assert_eq!(meta.wrong_pins, 40, "the count survives a good check-in");
+    let detail = app
+        .store
+        .read_trip(&trip, &CaseActor::Cli, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(detail.checkins.len(), 1);
+    assert_eq!(detail.checkins[0].kind, "ok");
+    assert!(detail.checkins[0].spaced);
+    let wrong_pin_alerts: Vec<_> = detail
+        .alerts
+        .iter()
+        .filter(|a| a.stage == reunite_domain::travel::Stage::WrongPins)
+        .collect();
+    assert_eq!(wrong_pin_alerts.len(), 1, "{:?}", detail.alerts);
+    assert!(wrong_pin_alerts[0].acked.is_none());
+    let (mut cw, _, _) = app
+        .sign_in_as("cw.guessing", Role::Caseworker, Lang::En)
+        .await;
+    let board = cw.get("/office/travel").await;
+    assert!(board.body.contains(&trip), "{}", board.body);
+    assert!(board.body.contains("Many wrong PINs"), "{}", board.body);
+    let page = cw.get(&format!("/office/travel/trips/{trip}")).await;
+    assert!(page.body.contains("Many wrong PINs"), "{}", page.body);
+    assert!(page.body.contains(CITY), "her check-in is on the timeline");
+    assert!(
+        page.body.contains("checkin-spaced"),
+        "marked as answered \"not recognised\": {}",
+        page.body
+    );
+    assert!(page.body.contains("Wrong PINs so far: 40"), "{}", page.body);
+    // Nothing for the guessing alert goes to her own address.
+    let out = app
+        .store
+        .travel_outbox_due(app.clock.now(), 100)
+        .await
+        .unwrap();
+    assert!(!out.is_empty());
+    assert!(out.iter().all(|o| o.target != "traveller"), "{out:?}");
+
+    // Her answer while guessing is being slowed is the answer to a wrong PIN, and the same
+    // for a wrong PIN, an unknown number and her duress PIN: nothing tells a guess apart.
+    let wrong = check_in(&mut c, &code, "0000", "", false).await;
+    assert_eq!(answer.body, wrong.body, "throttled: right looks like wrong");
+    assert_eq!(
+        unknown.body, wrong.body,
+        "throttled: wrong looks like unknown"
+    );
+    let duress = check_in(&mut c, &code, DURESS, "", false).await;
+    assert_eq!(
+        duress.body, wrong.body,
+        "throttled: duress looks like wrong"
+    );
+    let headers = |p: &helpers::Page| {
+        let mut h: Vec<(String, String)> = p
+            .headers
+            .iter()
+            .filter(|(k, _)| k.as_str() != "date")
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        h.sort();
+        h
+    };
+    for p in [&answer, &unknown, &duress] {
+        assert_eq!((p.status, headers(p)), (wrong.status, headers(&wrong)));
+    }
+    assert_eq!(
+        app.store
+            .trip_meta(&trip)
+            .await
+            .unwrap()
+            .unwrap()
+            .wrong_pins,
+        41,
+        "a slowed wrong PIN still counts"
+    );
+}
+
+/// Issue 16, finding 2: the same attack cannot swallow her duress PIN.
+#[tokio::test]
+async fn guessing_her_trip_number_cannot_swallow_her_duress_pin() {
+    let app = TestApp::spawn_with(guessed_app()).await;
+    let (trip, code) = active_trip(&app, "", vec![]).await;
+    guess(&app, &code, 40).await;
+    app.clock.advance_millis(60_000);
+    let mut c = Client::new(&app);
+    let p = check_in(&mut c, &code, DURESS, "", false).await;
+    assert_eq!(p.status, 200);
+    let s = stages(&app, &trip).await;
+    assert!(
+        s.contains(&(reunite_domain::travel::Stage::Duress, false)),
+        "a duress alert is open for the office: {s:?}"
+    );
+    let out = app
+        .store
+        .travel_outbox_due(app.clock.now(), 100)
+        .await
+        .unwrap();
+    assert!(out.iter().any(|o| o.target == "senior"), "{out:?}");
+}
+
 #[tokio::test]
 async fn wrong_pins_are_slowed_but_never_lock_her_out() {
     let app = TestApp::spawn_with(|c| {
@@ -286,25 +451,30 @@ async fn wrong_pins_are_slowed_but_never_lock_her_out() {
             .wrong_pins,
         3
     );
-    // Now only one attempt per five minutes is checked: even the right PIN waits.
+    // Now answers are spaced out: her right PIN is recorded, but answered like a wrong one
+    // (or a guesser would learn that he hit).
     let p = check_in(&mut c, &code, PIN, "", false).await;
     assert_eq!(p.body, wrong.body);
-    assert!(
-        app.store
-            .trip_meta(&trip)
-            .await
-            .unwrap()
-            .unwrap()
-            .last_checkin_at
-            .is_none()
-    );
-    // Five minutes later her PIN works, and the count starts again.
+    let meta = app.store.trip_meta(&trip).await.unwrap().unwrap();
+    assert_eq!(meta.last_checkin_at, Some(app.clock.now()));
+    // "Finished" is recorded as a check-in then, but does not end the trip (someone trying
+    // every PIN blindly must not end the office's watch by luck).
+    app.clock.advance_millis(1_000);
+    let p = check_in(&mut c, &code, PIN, "", true).await;
+    assert_eq!(p.body, wrong.body);
+    let meta = app.store.trip_meta(&trip).await.unwrap().unwrap();
+    assert_eq!(meta.status, reunite_store::TripStatus::Active);
+    assert_eq!(meta.last_checkin_at, Some(app.clock.now()));
+    // Five minutes later her PIN is answered "saved" again; the count stays for the office.
     app.clock.advance_millis(300_000);
     let p = check_in(&mut c, &code, PIN, "", false).await;
     assert!(p.body.contains("id=\"saved\""), "{}", p.body);
     let meta = app.store.trip_meta(&trip).await.unwrap().unwrap();
-    assert_eq!(meta.wrong_pins, 0);
-    assert!(meta.last_checkin_at.is_some());
+    assert_eq!(meta.wrong_pins, 3);
+    assert_eq!(meta.last_checkin_at, Some(app.clock.now()));
+    // Her "saved" restarted the throttle: the next attempt is answered truthfully at once.
+    let p = check_in(&mut c, &code, PIN, "", false).await;
+    assert!(p.body.contains("id=\"saved\""), "{}", p.body);
 }
 
 #[tokio::test]
@@ -579,4 +749,81 @@ async fn missed_check_ins_escalate_by_smtp_and_sms_and_the_watchdog_watches() {
             .await
             .unwrap()
     );
+}
+
+/// Issue 16, finding 3: after a duress check-in (with or without "I am back"), nothing is
+/// sent to her own address for that trip, not even a reminder queued before it, while the
+/// office keeps being alerted.
+#[tokio::test]
+async fn after_duress_nothing_reaches_her_phone_but_the_office_is_alerted() {
+    for back in [false, true] {
+        let app = app_with_floor(1).await;
+        let sink = Sink::default();
+        let cfg = NotifyConfig {
+            smtp_relay: smtp_sink(sink.clone()).await,
+            smtp_from: "notes@example.org".into(),
+            sms_webhook: sms_gateway(sink.clone()).await,
+            oncall: vec!["email:oncall@example.org".into()],
+            senior: vec!["email:senior@example.org".into()],
+            staff_lang: Lang::Ko,
+        };
+        let (trip, code) = active_trip(&app, "email:her@example.org", vec![]).await;
+        let first_due = app
+            .store
+            .trip_meta(&trip)
+            .await
+            .unwrap()
+            .unwrap()
+            .next_due_at
+            .unwrap();
+        // The first deadline passes: the reminder to her is queued but not sent yet.
+        app.clock.set(first_due);
+        app.store.travel_escalate(first_due).await.unwrap();
+        let queued = app.store.travel_outbox_due(first_due, 100).await.unwrap();
+        assert!(queued.iter().any(|o| o.target == "traveller"));
+        // Then she is forced to check in.
+        app.clock.advance_millis(60_000);
+        let mut c = Client::new(&app);
+        let p = check_in(&mut c, &code, DURESS, "", back).await;
+        assert!(p.body.contains("id=\"saved\""), "{}", p.body);
+        let meta = app.store.trip_meta(&trip).await.unwrap().unwrap();
+        assert_eq!(
+            meta.status,
+            reunite_store::TripStatus::Active,
+            "back={back}"
+        );
+        let next_due = meta.next_due_at.unwrap();
+        // Runs through the duress, past the next deadline and both grace periods.
+        for t in [
+            app.clock.now(),
+            next_due,
+            next_due.plus_secs(3600),
+            next_due.plus_secs(7200),
+            next_due.plus_secs(3 * 24 * 3600),
+        ] {
+            app.clock.set(t);
+            run_once(&app.store, &cfg, t).await.unwrap();
+        }
+        let mails = sink.mails.lock().unwrap().clone();
+        let to: Vec<&str> = mails.iter().map(|m| m.0.as_str()).collect();
+        assert!(
+            !to.contains(&"her@example.org"),
+            "nothing to her after duress (back={back}): {to:?}"
+        );
+        assert!(to.contains(&"oncall@example.org"), "{to:?}");
+        assert!(to.contains(&"senior@example.org"), "{to:?}");
+        // The missed deadline after the duress still escalated to on-call.
+        use reunite_domain::travel::Stage;
+        let s = stages(&app, &trip).await;
+        assert!(s.contains(&(Stage::OnCall, false)), "back={back}: {s:?}");
+        let pending = app
+            .store
+            .travel_outbox_due(app.clock.now().plus_secs(7 * 24 * 3600), 100)
+            .await
+            .unwrap();
+        assert!(
+            pending.iter().all(|o| o.target != "traveller"),
+            "{pending:?}"
+        );
+    }
 }

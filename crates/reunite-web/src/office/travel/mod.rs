@@ -58,6 +58,7 @@ fn stage_label(t: Tr, s: Stage) -> &'static str {
         Stage::OnCall => t.s("travel.stage.2"),
         Stage::Senior => t.s("travel.stage.3"),
         Stage::Duress => t.s("travel.stage.4"),
+        Stage::WrongPins => t.s("travel.stage.5"),
     }
 }
 

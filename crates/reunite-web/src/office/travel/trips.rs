@@ -289,6 +289,7 @@ pub(crate) async fn create(
 pub(crate) struct CheckinRow {
     kind: &'static str,
     duress: bool,
+    spaced: bool,
     at: String,
     city: String,
 }
@@ -375,6 +376,7 @@ async fn trip_page(
                 _ => t.s("travel.checkin.ok"),
             },
             duress: c.kind == "duress",
+            spaced: c.spaced,
             at: format_utc(c.at),
             city: c.city.clone(),
         })
