@@ -222,26 +222,27 @@ async fn check_in(state: &OfficeState, lang: Lang, pairs: &[(String, String)]) -
     let hashes = target
         .as_ref()
         .map(|t| (t.pin_phc.clone(), t.duress_phc.clone()));
-    // Two Argon2id verifications on every path, off the async threads.
-    let checked = tokio::task::spawn_blocking(move || match hashes {
-        Some((p, d)) => {
-            let ok = matches!(
-                reunite_crypto::verify_password(&policy, &pin, &p),
-                PasswordCheck::Valid { .. }
-            );
-            let duress = matches!(
-                reunite_crypto::verify_password(&policy, &pin, &d),
-                PasswordCheck::Valid { .. }
-            );
-            (ok, duress)
-        }
-        None => {
-            reunite_crypto::dummy_verify(&policy, &pin);
-            reunite_crypto::dummy_verify(&policy, &pin);
-            (false, false)
-        }
-    })
-    .await;
+    // Two Argon2id verifications on every path, in the process's bounded queue.
+    let checked = state
+        .kdf(move || match hashes {
+            Some((p, d)) => {
+                let ok = matches!(
+                    reunite_crypto::verify_password(&policy, &pin, &p),
+                    PasswordCheck::Valid { .. }
+                );
+                let duress = matches!(
+                    reunite_crypto::verify_password(&policy, &pin, &d),
+                    PasswordCheck::Valid { .. }
+                );
+                (ok, duress)
+            }
+            None => {
+                reunite_crypto::dummy_verify(&policy, &pin);
+                reunite_crypto::dummy_verify(&policy, &pin);
+                (false, false)
+            }
+        })
+        .await;
     let Ok((ok, duress)) = checked else {
         return failure(state, lang);
     };
