@@ -28,6 +28,8 @@ mod keys;
 mod latin;
 mod name;
 mod romanize;
+mod script;
+mod syllable;
 mod tables;
 
 pub use compare::{Comparison, Explanation, How, Level, Meeting, compare, explain};
