@@ -72,12 +72,7 @@ async fn trips_page(
         t,
         title: t.s("member.trips"),
         trips,
-        form: TripForm {
-            pin: String::new(),
-            duress_pin: String::new(),
-            csrf: String::new(),
-            ..form
-        },
+        form: form.without_secrets(),
         error,
         created,
         checkin_path: state.cfg().checkin.path.clone(),

@@ -78,6 +78,18 @@ fn valid_date(s: &str) -> bool {
         && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
 }
 
+impl TripForm {
+    /// The form as it is shown again: never with the PINs or the form token typed into it.
+    pub(crate) fn without_secrets(self) -> TripForm {
+        TripForm {
+            pin: String::new(),
+            duress_pin: String::new(),
+            csrf: String::new(),
+            ..self
+        }
+    }
+}
+
 /// Hashes a trip's PIN and duress PIN (Argon2id, off the async threads) into `trip`.
 pub(crate) async fn hash_pins(
     state: &OfficeState,
@@ -226,12 +238,7 @@ async fn case_trips_page(
         nav: staff.nav(&format!("/office/cases/{}/trips", enc(case_id))),
         case_id: case_id.to_string(),
         trips,
-        form: TripForm {
-            pin: String::new(),
-            duress_pin: String::new(),
-            csrf: String::new(),
-            ..form
-        },
+        form: form.without_secrets(),
         error,
         created,
         checkin_path: state.cfg().checkin.path.clone(),
