@@ -1,9 +1,16 @@
 //! Slow and piled-up connections (issue 16, finding 5): a client that sends its headers a
 //! byte at a time, or nothing, is cut off after the header-read timeout; one machine cannot
-//! hold more than its share of open connections; a trusted proxy is not capped per client.
+//! hold more than its share of open connections; a trusted proxy is not capped per client;
+//! a request that runs too long is answered 503; every request still knows its peer, and
+//! shutdown still lets requests in flight finish.
 
 use crate::helpers::TestApp;
-use reunite_web::{ClientAddressPolicy, ClientIpHeader};
+use axum::extract::ConnectInfo;
+use axum::routing::get;
+use reunite_web::{ClientAddressPolicy, ClientIpHeader, ServeLimits};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -133,4 +140,128 @@ async fn a_trusted_proxy_is_not_capped_per_client() {
     for mut h in held {
         assert!(request(&mut h).await.starts_with("HTTP/1.1 200"));
     }
+}
+
+/// A small router on its own server with `limits`, stopped when `stop` is sent: a slow
+/// page (`/slow`, `ms` long, notifying `entered` when it starts and setting `finished`
+/// when it ends) and one naming the peer.
+async fn spawn_small(limits: ServeLimits, ms: u64) -> Small {
+    let entered = Arc::new(tokio::sync::Notify::new());
+    let finished = Arc::new(AtomicBool::new(false));
+    let (e, f) = (entered.clone(), finished.clone());
+    let app = axum::Router::new()
+        .route(
+            "/slow",
+            get(move || {
+                let (e, f) = (e.clone(), f.clone());
+                async move {
+                    e.notify_one();
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    f.store(true, Ordering::SeqCst);
+                    "done"
+                }
+            }),
+        )
+        .route(
+            "/peer",
+            get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        reunite_web::serve_router_until(listener, app, &limits, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    Small {
+        addr,
+        entered,
+        finished,
+        stop,
+        server,
+    }
+}
+
+struct Small {
+    addr: SocketAddr,
+    entered: Arc<tokio::sync::Notify>,
+    finished: Arc<AtomicBool>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+#[tokio::test]
+async fn a_request_that_runs_too_long_is_answered_503() {
+    let limits = ServeLimits {
+        request_timeout: Duration::from_millis(200),
+        ..ServeLimits::default()
+    };
+    let small = spawn_small(limits, 60_000).await;
+    let addr = small.addr;
+    let r = tokio::time::timeout(BOUND, reqwest::get(format!("http://{addr}/slow")))
+        .await
+        .expect("answered within the bound")
+        .unwrap();
+    assert_eq!(r.status(), 503);
+}
+
+#[tokio::test]
+async fn every_request_knows_its_peer() {
+    let small = spawn_small(ServeLimits::default(), 0).await;
+    let addr = small.addr;
+    let body = reqwest::get(format!("http://{addr}/peer"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "127.0.0.1");
+}
+
+#[tokio::test]
+async fn shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
+    // A header-read timeout far beyond the bound: only the shutdown can close the idle
+    // connection within it.
+    let limits = ServeLimits {
+        header_read_timeout: Duration::from_secs(60),
+        ..ServeLimits::default()
+    };
+    let Small {
+        addr,
+        entered,
+        finished,
+        stop,
+        server,
+    } = spawn_small(limits, 300).await;
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    let in_flight = tokio::spawn(async move {
+        reqwest::get(format!("http://{addr}/slow"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    tokio::time::timeout(BOUND, entered.notified())
+        .await
+        .expect("the request reaches its handler");
+    stop.send(()).unwrap();
+    let ended = tokio::time::timeout(BOUND, server)
+        .await
+        .expect("the server stops within the bound");
+    ended.unwrap().unwrap();
+    assert!(
+        finished.load(Ordering::SeqCst),
+        "the server waited for the request in flight"
+    );
+    assert_eq!(in_flight.await.unwrap(), "done");
+    until_closed(&mut idle)
+        .await
+        .expect("an idle connection is closed at shutdown");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no new connection after shutdown"
+    );
 }
