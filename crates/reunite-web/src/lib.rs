@@ -26,7 +26,7 @@ pub use kernel::client::{ClientAddressPolicy, ClientIpHeader};
 pub use kernel::error::WebError;
 pub use kernel::i18n;
 pub use kernel::ratelimit::RateLimiter;
-pub use kernel::serve::{serve, serve_router};
+pub use kernel::serve::{ServeLimits, serve, serve_router, serve_router_until, serve_router_with};
 pub use kernel::state::{OfficeState, WebConfig};
 pub use kernel::words::find_sensitive;
 pub use public::checkin::CheckinConfig;

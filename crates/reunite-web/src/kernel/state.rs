@@ -41,6 +41,18 @@ pub struct WebConfig {
     pub matching: reunite_store::MatchSettings,
     /// The travellers' check-in page (travel safety).
     pub checkin: CheckinConfig,
+    /// A connection must send a request's line and headers within this many ms (also the
+    /// longest a kept-alive connection may sit idle). Default 10 s.
+    pub header_read_timeout_ms: u64,
+    /// A request must be read and answered within this many ms (`503` otherwise). Default
+    /// 120 s: above the check-in and intake response floors (seconds) and the DNA PDF
+    /// (up to 90 s).
+    pub request_timeout_ms: u64,
+    /// Open connections per client (TCP peer, IPv6 by /64); trusted proxies are exempt.
+    /// Default 64.
+    pub max_connections_per_client: usize,
+    /// Open connections in all. Default 1024.
+    pub max_connections: usize,
 }
 
 impl Default for WebConfig {
@@ -60,6 +72,10 @@ impl Default for WebConfig {
             totp_issuer: "Notes".into(),
             matching: reunite_store::MatchSettings::default(),
             checkin: CheckinConfig::default(),
+            header_read_timeout_ms: 10_000,
+            request_timeout_ms: 120_000,
+            max_connections_per_client: 64,
+            max_connections: 1024,
         }
     }
 }

@@ -14,6 +14,7 @@ mod logs;
 mod member_travel;
 mod office;
 mod review;
+mod slow_clients;
 mod stale_session;
 mod travel;
 mod travel_canary;

@@ -293,7 +293,12 @@ async fn run_intake(dd: &DataDir) -> Result<()> {
         )?;
         out.flush()?;
     }
-    reunite_web::serve_router(listener, reunite_web::intake_router(state)).await?;
+    // Connection limits; a trusted proxy is exempt from the per-client cap.
+    let limits = reunite_web::ServeLimits {
+        client_address: dd.client_address()?,
+        ..reunite_web::ServeLimits::default()
+    };
+    reunite_web::serve_router_with(listener, reunite_web::intake_router(state), &limits).await?;
     Ok(())
 }
 
@@ -347,6 +352,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         dd.config.match_interval_secs,
     );
     crate::cmd::travel::spawn_jobs(store.clone(), clock.clone(), &dd.config.travel);
+    let limits = reunite_web::ServeLimits::from_config(&cfg);
     let state = reunite_web::OfficeState::new(store, clock, cfg);
     tracing::info!(backend = state_backend(dd), "serving");
     {
@@ -358,7 +364,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         out.flush()?;
     }
     let app = reunite_web::combined_router(intake, reunite_web::router(state));
-    reunite_web::serve_router(listener, app).await?;
+    reunite_web::serve_router_with(listener, app, &limits).await?;
     Ok(())
 }
 
