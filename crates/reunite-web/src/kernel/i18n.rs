@@ -242,6 +242,30 @@ mod tests {
         assert!(missing.is_empty(), "missing messages: {missing:?}");
     }
 
+    /// A message with a `{placeholder}` shown through `t.s(…)` would show the braces to the
+    /// reader: such messages must go through `t.f(…)`.
+    #[test]
+    fn messages_with_placeholders_are_filled_where_used() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        walk(&root.join("templates"), &mut files);
+        walk(&root.join("src"), &mut files);
+        let mut unfilled = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            for part in text.split("t.s(\"").skip(1) {
+                let Some(end) = part.find('"') else { continue };
+                let key = &part[..end];
+                for lang in Lang::ALL {
+                    if has_key(key) && !placeholders(Tr::new(lang).s(key)).is_empty() {
+                        unfilled.push(format!("{} uses {key} ({lang:?}) unfilled", file.display()));
+                    }
+                }
+            }
+        }
+        assert!(unfilled.is_empty(), "{unfilled:#?}");
+    }
+
     #[test]
     fn placeholders_are_filled() {
         let t = Tr::new(Lang::En);
