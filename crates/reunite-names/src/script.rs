@@ -84,8 +84,14 @@ pub fn normalize(text: &str) -> String {
     while out.ends_with('-') || out.ends_with(' ') {
         out.pop();
     }
-    // A hyphen that survived next to a space is dropped above; recheck idempotence hazards.
-    out
+    // Dropping a hyphen or a control character can leave two combining marks side by side,
+    // which canonical ordering would swap on the next call: finish in NFC so that normalising
+    // twice gives the same text (found by the fuzz target `names`).
+    if unicode_normalization::is_nfc(&out) {
+        out
+    } else {
+        out.nfc().collect()
+    }
 }
 
 /// Detects the script of each whitespace-separated token of a normalized name.
