@@ -15,6 +15,17 @@ impl fmt::Display for UserId {
     }
 }
 
+/// A standing duty that reaches beyond one's own cases, given to a staff member by an
+/// admin: on call for travel safety (every trip and alert), or on intake (every new
+/// tracing request, before any case is known).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Duty {
+    /// Every trip and its alerts.
+    Travel,
+    /// Every tracing request.
+    Intake,
+}
+
 /// What a staff account may do. Least privilege: a researcher sees aggregates only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -46,11 +46,14 @@ pub enum Action {
     Init,
     /// A match became a contact: the office relays between the two sides.
     Disclosure,
+    /// A staff member opened a case that is not hers, with a recorded reason
+    /// ("break-glass"); her access lasts a short while and the case's team is shown it.
+    BreakGlass,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::SignOut,
@@ -71,6 +74,7 @@ impl Action {
         Action::Restore,
         Action::Init,
         Action::Disclosure,
+        Action::BreakGlass,
     ];
 
     /// Stable identifier.
@@ -96,6 +100,7 @@ impl Action {
             Action::Restore => "restore",
             Action::Init => "init",
             Action::Disclosure => "disclosure",
+            Action::BreakGlass => "break_glass",
         }
     }
 

@@ -9,8 +9,9 @@
 //! any open state ──withdraw (seeker or mother)──▶ withdrawn;  ──close──▶ closed
 //! ```
 //!
-//! The caseworker who verifies is the first approver; `approve` must come from a different
-//! person; `connect` (the disclosure: from then on the office relays messages between the
+//! The caseworker who verifies is the first approver; the mother's consent is recorded by
+//! her (in her member account) or by a caseworker other than the verifier; `approve` must
+//! come from a different person; `connect` (the disclosure: from then on the office relays messages between the
 //! two sides) checks all three facts again. Pure rules: the store records what they allow.
 
 use crate::vocab::Vocab;
@@ -226,6 +227,9 @@ pub enum Refusal {
     NotHers,
     /// A DNA test linked to the match has no report yet: verification waits for it.
     DnaPending,
+    /// The caseworker who verified the match may not also record the mother's answer:
+    /// she answers in her own account, or another caseworker records it.
+    VerifierRecordsAnswer,
 }
 
 impl Refusal {
@@ -238,6 +242,7 @@ impl Refusal {
             Refusal::NeedsTwoApprovers => "review.refused.two_approvers",
             Refusal::NotHers => "review.refused.not_hers",
             Refusal::DnaPending => "review.refused.dna_pending",
+            Refusal::VerifierRecordsAnswer => "review.refused.verifier_answer",
         }
     }
 }
@@ -265,6 +270,10 @@ pub fn apply(facts: &MatchFacts, step: Step, actor: &str) -> Result<MatchFacts, 
         Step::Reject if matches!(s, Proposed | Verified) => next.state = Rejected,
         Step::AskMother if s == Verified => next.state = Asked,
         Step::Consent(by) if s == Asked => {
+            // Four eyes: the verifier's word alone never stands for the mother's.
+            if by == AnsweredBy::Caseworker && facts.verified_by.as_deref() == Some(actor) {
+                return Err(Refusal::VerifierRecordsAnswer);
+            }
             next.state = Consented;
             next.consent = Some(by);
         }
@@ -337,7 +346,7 @@ mod tests {
         let f = run(&[
             (Step::Verify, "a"),
             (Step::AskMother, "a"),
-            (CONSENT, "a"),
+            (CONSENT, "c"),
             (Step::Approve, "b"),
             (Step::Connect, "a"),
             (Step::MarkReunited, "b"),
@@ -348,12 +357,31 @@ mod tests {
         assert_eq!(f.approved_by.as_deref(), Some("b"));
     }
 
+    /// Four eyes on her answer: the verifier cannot also record it for her; another
+    /// caseworker can, and so can she herself.
+    #[test]
+    fn the_verifier_cannot_record_the_mothers_answer() {
+        let asked = run(&[(Step::Verify, "a"), (Step::AskMother, "a")]).unwrap();
+        assert_eq!(
+            apply(&asked, CONSENT, "a"),
+            Err(Refusal::VerifierRecordsAnswer)
+        );
+        assert_eq!(
+            apply(&asked, CONSENT, "c").map(|f| f.state),
+            Ok(MatchState::Consented)
+        );
+        assert_eq!(
+            member_answer(&asked, true, "a").map(|f| f.state),
+            Ok(MatchState::Consented)
+        );
+    }
+
     #[test]
     fn the_same_person_cannot_approve_twice() {
         let e = run(&[
             (Step::Verify, "a"),
             (Step::AskMother, "a"),
-            (CONSENT, "a"),
+            (CONSENT, "c"),
             (Step::Approve, "a"),
         ]);
         assert_eq!(e, Err(Refusal::SameApprover));
@@ -371,7 +399,7 @@ mod tests {
             run(&[
                 (Step::Verify, "a"),
                 (Step::AskMother, "a"),
-                (CONSENT, "a"),
+                (CONSENT, "c"),
                 (Step::Connect, "a"),
             ]),
             Err(Refusal::NeedsTwoApprovers)

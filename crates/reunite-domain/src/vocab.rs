@@ -65,6 +65,7 @@ macro_rules! vocab {
     };
 }
 
+use crate::account::Duty;
 use crate::account::Role;
 use crate::case::CaseStatus;
 use crate::dna::DnaStatus;
@@ -99,6 +100,11 @@ vocab!(DnaStatus {
     ProfilesReceived => "profiles_received", "dna.status.profiles_received";
     Reported => "reported", "dna.status.reported";
     Cancelled => "cancelled", "dna.status.cancelled";
+});
+
+vocab!(Duty {
+    Travel => "travel", "team.duty.travel";
+    Intake => "intake", "team.duty.intake";
 });
 
 vocab!(TripStatus {

@@ -15,6 +15,7 @@
 //! migrations, transaction helpers). Every envelope is bound to its place by `seal::field`.
 #![forbid(unsafe_code)]
 
+pub mod access;
 mod cases;
 mod db;
 mod dna;

@@ -64,6 +64,8 @@ pub(crate) struct Staff {
     pub user: User,
     pub session: Session,
     pub token_hash: [u8; 32],
+    /// Her teams and standing duties (for the policy module).
+    pub reach: reunite_store::access::Reach,
 }
 
 impl Staff {
@@ -201,10 +203,15 @@ impl FromRequestParts<OfficeState> for Staff {
             Ok(Some((user, _, _))) if user.role == Role::Member => Err(see_other("/member")),
             Ok(Some((user, session, token_hash))) if session.stage == SessionStage::Full => {
                 LangSlot::set_in(parts, user.lang);
+                let reach = match state.store().reach(&user.id).await {
+                    Ok(r) => r,
+                    Err(e) => return Err(WebError::from(e).into_response()),
+                };
                 Ok(Staff {
                     user,
                     session,
                     token_hash,
+                    reach,
                 })
             }
             Ok(Some(_)) => Err(see_other("/office/setup")),

@@ -1,42 +1,57 @@
 //! Who may open or act on what: the one place the office decides it. Every handler that
 //! shows or changes a case, a match, a tracing request, a trip or a DNA test asks here;
-//! no handler compares roles or assignments itself.
+//! no handler compares roles, teams or assignments itself.
 //!
-//! The rules today (THREAT-MODEL, insider row; ARCHITECTURE "Who may act on a match"):
+//! The rules (THREAT-MODEL, insider row; ARCHITECTURE "Who may see what"):
 //!
-//! * Only caseworkers and admins work with cases; reviewers, researchers and members never
-//!   reach a case, match, request, trip or DNA test.
-//! * A case, and what is the case's own (its DNA tests, its travel page), opens for the case's
-//!   assigned caseworker and for admins.
-//! * Matches, tracing requests and trips open for every caseworker: a match's second approver
-//!   is by design someone other than the case's caseworker, and requests are read before any
-//!   case is known.
-//! * Acting for the mother on a match (verify, ask, record her answer, invite her, write to
-//!   her) is for the case's caseworker and admins.
+//! * Only caseworkers and admins work in the office's casework; reviewers, researchers and
+//!   members never reach a case, match, request, trip or DNA test.
+//! * Everyone who works with cases has a case list; it lists only the cases she may open.
+//! * A case, and what is the case's own (its matches, DNA tests, trips, member account),
+//!   opens for its assigned caseworker and the members of its team (supervisors included).
+//!   An admin is no exception: she manages accounts, teams and assignments, and reads a
+//!   case only if it is assigned to her or she is on its team.
+//! * A caseworker who is not on the case may open it under **break-glass**: re-authenticated,
+//!   with a reason, for a short time, audited and shown to the case's team. Break-glass
+//!   opens for reading only; it never lets her act for the mother.
+//! * The second approver of a disclosure is any caseworker other than the verifier; she
+//!   sees the approval view (the matcher's explanation, the fields that agree or disagree,
+//!   residence at prefecture level), not the records.
+//! * Tracing requests open for staff on intake duty, and for the team of a case a match
+//!   links the request to. Trips and their alerts open for the case's team and for staff on
+//!   travel duty (on call).
 
 use crate::OfficeState;
 use crate::extract::Staff;
 use crate::kernel::error::WebError;
-use reunite_domain::{Role, UserId};
-use reunite_store::{CaseMeta, DnaTestMeta};
+use reunite_domain::{Duty, Role};
+use reunite_store::CaseMeta;
+use reunite_store::access::{Reach, Relation};
 
 /// What someone wants to open or act on, with what the decision needs to know of it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Subject<'a> {
-    /// A mother's case (`assigned_to`: its caseworker).
-    Case { assigned_to: Option<&'a UserId> },
-    /// A DNA test, which belongs to a case.
-    DnaTest {
-        case_assigned_to: Option<&'a UserId>,
-    },
-    /// The case registry as a whole: the list, the search, a new case.
+pub(crate) enum Subject {
+    /// A mother's case, or what is the case's own (its DNA tests, trips page, member
+    /// account), by the asker's relation to it.
+    Case(Relation),
+    /// The asker's own case list, the search over it, a new case.
     Registry,
-    /// A proposed match between a request and a case.
+    /// Who works on which case: assignment, teams, duties.
+    Assignments,
+    /// Matches as a kind (the queue, which lists only what the asker may open).
     Match,
-    /// A tracing request (sealed, opened by the office).
+    /// One match, by the asker's relation to its case.
+    MatchOf(Relation),
+    /// A match waiting for its second approver, in the approval view.
+    Approval,
+    /// Tracing requests as a kind (the list, which shows only what the asker may open).
     Request,
-    /// A trip to China, or the travel board.
+    /// One tracing request: the asker's best relation to any case a match links it to.
+    RequestOf(Relation),
+    /// Trips as a kind (the board, which lists only what the asker may open).
     Trip,
+    /// One trip or one of its alerts, by the asker's relation to the trip's case.
+    TripOf(Relation),
 }
 
 /// What they want to do with it.
@@ -44,29 +59,43 @@ pub(crate) enum Subject<'a> {
 pub(crate) enum Act {
     /// See it (and edit what the page offers).
     Open,
-    /// Speak for the mother of a case on its matches: verify, ask, record her answer,
-    /// invite her, write to her.
-    ActForMother,
+    /// Speak for the mother of a case: verify, ask, record her answer, invite her, write
+    /// to her; open a trip for her.
+    SpeakForMother,
+    /// Give a match its second approval (or disclose it).
+    Approve,
+    /// Open a case that is not hers, recorded, with a reason.
+    BreakGlass,
+}
+
+/// On the case: assigned to it or on its team (supervisors are team members).
+fn on_case(r: Relation) -> bool {
+    r.assigned || r.team || r.supervisor
 }
 
 /// The decision, as a pure function of who asks and what about.
-pub(crate) fn allows(role: Role, me: &UserId, act: Act, subject: Subject<'_>) -> bool {
+pub(crate) fn allows(role: Role, reach: &Reach, act: Act, subject: Subject) -> bool {
     if !matches!(role, Role::Admin | Role::Caseworker) {
         return false;
     }
-    let own = |assigned: Option<&UserId>| role == Role::Admin || assigned == Some(me);
+    let caseworker = role == Role::Caseworker;
     match (act, subject) {
-        (Act::Open, Subject::Case { assigned_to }) => own(assigned_to),
-        (Act::Open, Subject::DnaTest { case_assigned_to }) => own(case_assigned_to),
-        (Act::Open, Subject::Registry | Subject::Match | Subject::Request | Subject::Trip) => true,
-        (Act::ActForMother, Subject::Case { assigned_to }) => own(assigned_to),
-        (Act::ActForMother, _) => false,
+        (Act::Open, Subject::Case(r) | Subject::MatchOf(r)) => on_case(r) || r.glass,
+        (Act::SpeakForMother, Subject::Case(r) | Subject::MatchOf(r)) => on_case(r),
+        (Act::BreakGlass, Subject::Case(r)) => caseworker && !on_case(r),
+        (Act::Open, Subject::Registry) => true,
+        (Act::Open, Subject::Assignments) => role == Role::Admin,
+        (Act::Open, Subject::Match | Subject::Request | Subject::Trip) => true,
+        (Act::Open | Act::Approve, Subject::Approval) => caseworker,
+        (Act::Open, Subject::RequestOf(r)) => reach.has(Duty::Intake) || on_case(r),
+        (Act::Open, Subject::TripOf(r)) => reach.has(Duty::Travel) || on_case(r),
+        _ => false,
     }
 }
 
 /// Refuses (403) unless the signed-in staff member may do `act` on `subject`.
-pub(crate) fn require(staff: &Staff, act: Act, subject: Subject<'_>) -> Result<(), WebError> {
-    if allows(staff.user.role, &staff.user.id, act, subject) {
+pub(crate) fn require(staff: &Staff, act: Act, subject: Subject) -> Result<(), WebError> {
+    if may(staff, act, subject) {
         Ok(())
     } else {
         Err(WebError::Forbidden)
@@ -74,8 +103,25 @@ pub(crate) fn require(staff: &Staff, act: Act, subject: Subject<'_>) -> Result<(
 }
 
 /// Whether the signed-in staff member may do `act` on `subject`.
-pub(crate) fn may(staff: &Staff, act: Act, subject: Subject<'_>) -> bool {
-    allows(staff.user.role, &staff.user.id, act, subject)
+pub(crate) fn may(staff: &Staff, act: Act, subject: Subject) -> bool {
+    allows(staff.user.role, &staff.reach, act, subject)
+}
+
+/// The staff member's relation to a case, with the case's meta (404 if there is none).
+/// Roles that never see a case learn nothing, not even whether the id exists (403).
+pub(crate) async fn relation(
+    state: &OfficeState,
+    staff: &Staff,
+    case_id: &str,
+) -> Result<(CaseMeta, Relation), WebError> {
+    if !matches!(staff.user.role, Role::Admin | Role::Caseworker) {
+        return Err(WebError::Forbidden);
+    }
+    state
+        .store()
+        .relation(&staff.user.id, case_id, state.now())
+        .await?
+        .ok_or(WebError::NotFound)
 }
 
 /// The case, if this staff member may open it (404 if there is none, 403 if not hers).
@@ -84,20 +130,20 @@ pub(crate) async fn case(
     staff: &Staff,
     case_id: &str,
 ) -> Result<CaseMeta, WebError> {
-    // Roles that never see a case learn nothing, not even whether the id exists.
-    require(staff, Act::Open, Subject::Registry)?;
-    let meta = state
-        .store()
-        .case_meta(case_id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    require(
-        staff,
-        Act::Open,
-        Subject::Case {
-            assigned_to: meta.assigned_to.as_ref(),
-        },
-    )?;
+    let (meta, rel) = relation(state, staff, case_id).await?;
+    require(staff, Act::Open, Subject::Case(rel))?;
+    Ok(meta)
+}
+
+/// The case, if this staff member works on it (not under break-glass): to change it or
+/// act for its mother.
+pub(crate) async fn case_to_act(
+    state: &OfficeState,
+    staff: &Staff,
+    case_id: &str,
+) -> Result<CaseMeta, WebError> {
+    let (meta, rel) = relation(state, staff, case_id).await?;
+    require(staff, Act::SpeakForMother, Subject::Case(rel))?;
     Ok(meta)
 }
 
@@ -106,25 +152,28 @@ pub(crate) async fn dna_test(
     state: &OfficeState,
     staff: &Staff,
     test_id: &str,
-) -> Result<DnaTestMeta, WebError> {
-    require(staff, Act::Open, Subject::Registry)?;
+) -> Result<reunite_store::DnaTestMeta, WebError> {
+    if !matches!(staff.user.role, Role::Admin | Role::Caseworker) {
+        return Err(WebError::Forbidden);
+    }
     let meta = state
         .store()
         .dna_test_meta(test_id)
         .await?
         .ok_or(WebError::NotFound)?;
-    let case = state
-        .store()
-        .case_meta(&meta.case_id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    require(
-        staff,
-        Act::Open,
-        Subject::DnaTest {
-            case_assigned_to: case.assigned_to.as_ref(),
-        },
-    )?;
+    case(state, staff, &meta.case_id).await?;
+    Ok(meta)
+}
+
+/// The DNA test, if this staff member works on its case (to change it; not under
+/// break-glass).
+pub(crate) async fn dna_test_to_act(
+    state: &OfficeState,
+    staff: &Staff,
+    test_id: &str,
+) -> Result<reunite_store::DnaTestMeta, WebError> {
+    let meta = dna_test(state, staff, test_id).await?;
+    case_to_act(state, staff, &meta.case_id).await?;
     Ok(meta)
 }
 
@@ -134,86 +183,210 @@ pub(crate) async fn acts_for_mother(
     staff: &Staff,
     case_id: &str,
 ) -> Result<bool, WebError> {
-    let meta = state
+    let (_, rel) = relation(state, staff, case_id).await?;
+    Ok(may(staff, Act::SpeakForMother, Subject::MatchOf(rel)))
+}
+
+/// Refuses (403) unless this staff member may open the match whose case is `case_id`.
+pub(crate) async fn match_of_case(
+    state: &OfficeState,
+    staff: &Staff,
+    case_id: &str,
+) -> Result<Relation, WebError> {
+    let (_, rel) = relation(state, staff, case_id).await?;
+    require(staff, Act::Open, Subject::MatchOf(rel))?;
+    Ok(rel)
+}
+
+/// Refuses (403) unless this staff member may open the tracing request: on intake duty,
+/// or on the team of a case a match links it to.
+pub(crate) async fn request(
+    state: &OfficeState,
+    staff: &Staff,
+    request_id: &str,
+) -> Result<(), WebError> {
+    if may(staff, Act::Open, Subject::RequestOf(Relation::default())) {
+        return Ok(());
+    }
+    for case_id in state.store().cases_of_request(request_id).await? {
+        let (_, rel) = relation(state, staff, &case_id).await?;
+        if may(staff, Act::Open, Subject::RequestOf(rel)) {
+            return Ok(());
+        }
+    }
+    Err(WebError::Forbidden)
+}
+
+/// Refuses unless this staff member may open the trip `trip_id` (or, with `alert`, the
+/// trip of that alert): on its case's team, or on travel duty. 404 if there is none.
+pub(crate) async fn trip(
+    state: &OfficeState,
+    staff: &Staff,
+    trip_id: Option<&str>,
+    alert_id: Option<&str>,
+) -> Result<(), WebError> {
+    let case_id = state
         .store()
-        .case_meta(case_id)
+        .case_of_trip_or_alert(trip_id, alert_id)
         .await?
         .ok_or(WebError::NotFound)?;
-    Ok(may(
-        staff,
-        Act::ActForMother,
-        Subject::Case {
-            assigned_to: meta.assigned_to.as_ref(),
-        },
-    ))
+    trip_of_case(state, staff, &case_id).await
+}
+
+/// Refuses (403) unless this staff member may open trips of the case `case_id` (on its
+/// team, or on travel duty).
+pub(crate) async fn trip_of_case(
+    state: &OfficeState,
+    staff: &Staff,
+    case_id: &str,
+) -> Result<(), WebError> {
+    let (_, rel) = relation(state, staff, case_id).await?;
+    require(staff, Act::Open, Subject::TripOf(rel))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Every role against every kind of object: the whole table of today's rules.
+    const NONE: Relation = Relation {
+        assigned: false,
+        team: false,
+        supervisor: false,
+        glass: false,
+    };
+
+    /// Every role, with and without duties, against every kind of subject and relation:
+    /// the whole table of the rules.
     #[test]
     fn each_role_opens_and_acts_on_exactly_what_the_rules_say() {
-        let me = UserId("u-me".into());
-        let other = UserId("u-other".into());
-        let mine = Some(&me);
-        let theirs = Some(&other);
-        let subjects: [(&str, Subject<'_>); 9] = [
-            ("own case", Subject::Case { assigned_to: mine }),
-            (
-                "other case",
-                Subject::Case {
-                    assigned_to: theirs,
-                },
-            ),
-            ("unassigned case", Subject::Case { assigned_to: None }),
-            (
-                "own dna",
-                Subject::DnaTest {
-                    case_assigned_to: mine,
-                },
-            ),
-            (
-                "other dna",
-                Subject::DnaTest {
-                    case_assigned_to: theirs,
-                },
-            ),
+        let assigned = Relation {
+            assigned: true,
+            ..NONE
+        };
+        let team = Relation { team: true, ..NONE };
+        let glass = Relation {
+            glass: true,
+            ..NONE
+        };
+        let subjects: [(&str, Subject); 16] = [
+            ("assigned case", Subject::Case(assigned)),
+            ("team case", Subject::Case(team)),
+            ("glass case", Subject::Case(glass)),
+            ("other case", Subject::Case(NONE)),
             ("registry", Subject::Registry),
-            ("match", Subject::Match),
-            ("request", Subject::Request),
-            ("trip", Subject::Trip),
+            ("assignments", Subject::Assignments),
+            ("match queue", Subject::Match),
+            ("team match", Subject::MatchOf(team)),
+            ("other match", Subject::MatchOf(NONE)),
+            ("approval", Subject::Approval),
+            ("request list", Subject::Request),
+            ("linked request", Subject::RequestOf(team)),
+            ("other request", Subject::RequestOf(NONE)),
+            ("board", Subject::Trip),
+            ("team trip", Subject::TripOf(team)),
+            ("other trip", Subject::TripOf(NONE)),
         ];
-        // (role, [open each subject], [act for the mother on each subject])
-        let table: [(Role, [bool; 9], [bool; 9]); 5] = [
+        let o = true;
+        let x = false;
+        let no_duty = Reach::default();
+        let on_duty = Reach {
+            duties: vec![Duty::Travel, Duty::Intake],
+            ..Reach::default()
+        };
+        // (role, reach, [open], [act for the mother], [approve], [break glass])
+        #[rustfmt::skip]
+        type Row<'a> = (Role, &'a Reach, [bool; 16], [bool; 16], [bool; 16], [bool; 16]);
+        let table: [Row<'_>; 7] = [
             (
                 Role::Admin,
-                [true; 9],
-                [true, true, true, false, false, false, false, false, false],
+                &no_duty,
+                [o, o, o, x, o, o, o, o, x, x, o, o, x, o, o, x],
+                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x],
+                [x; 16],
+                [x; 16],
             ),
             (
                 Role::Caseworker,
-                [true, false, false, true, false, true, true, true, true],
-                [true, false, false, false, false, false, false, false, false],
+                &no_duty,
+                [o, o, o, x, o, x, o, o, x, o, o, o, x, o, o, x],
+                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x],
+                [x, x, x, x, x, x, x, x, x, o, x, x, x, x, x, x],
+                [x, x, o, o, x, x, x, x, x, x, x, x, x, x, x, x],
             ),
-            (Role::Reviewer, [false; 9], [false; 9]),
-            (Role::Researcher, [false; 9], [false; 9]),
-            (Role::Member, [false; 9], [false; 9]),
+            (
+                Role::Caseworker,
+                &on_duty,
+                [o, o, o, x, o, x, o, o, x, o, o, o, o, o, o, o],
+                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x],
+                [x, x, x, x, x, x, x, x, x, o, x, x, x, x, x, x],
+                [x, x, o, o, x, x, x, x, x, x, x, x, x, x, x, x],
+            ),
+            (Role::Reviewer, &on_duty, [x; 16], [x; 16], [x; 16], [x; 16]),
+            (
+                Role::Researcher,
+                &on_duty,
+                [x; 16],
+                [x; 16],
+                [x; 16],
+                [x; 16],
+            ),
+            (Role::Member, &on_duty, [x; 16], [x; 16], [x; 16], [x; 16]),
+            (Role::Reviewer, &no_duty, [x; 16], [x; 16], [x; 16], [x; 16]),
         ];
-        for (role, open, act) in table {
+        for (role, reach, open, act, approve, glass_) in table {
             for (i, (name, subject)) in subjects.iter().enumerate() {
-                assert_eq!(
-                    allows(role, &me, Act::Open, *subject),
-                    open[i],
-                    "{role:?} opening {name}"
-                );
-                assert_eq!(
-                    allows(role, &me, Act::ActForMother, *subject),
-                    act[i],
-                    "{role:?} acting for the mother on {name}"
-                );
+                for (what, act_, want) in [
+                    ("opening", Act::Open, open[i]),
+                    ("acting for the mother on", Act::SpeakForMother, act[i]),
+                    ("approving", Act::Approve, approve[i]),
+                    ("breaking the glass of", Act::BreakGlass, glass_[i]),
+                ] {
+                    assert_eq!(
+                        allows(role, reach, act_, *subject),
+                        want,
+                        "{role:?} (duties {:?}) {what} {name}",
+                        reach.duties
+                    );
+                }
             }
         }
+    }
+
+    /// A supervisor is on the case; break-glass never lets anyone act for the mother.
+    #[test]
+    fn supervisors_are_on_the_case_and_glass_only_reads() {
+        let sup = Relation {
+            supervisor: true,
+            ..NONE
+        };
+        let r = Reach::default();
+        assert!(allows(
+            Role::Caseworker,
+            &r,
+            Act::SpeakForMother,
+            Subject::Case(sup)
+        ));
+        let glass = Relation {
+            glass: true,
+            ..NONE
+        };
+        assert!(allows(
+            Role::Caseworker,
+            &r,
+            Act::Open,
+            Subject::MatchOf(glass)
+        ));
+        assert!(!allows(
+            Role::Caseworker,
+            &r,
+            Act::SpeakForMother,
+            Subject::MatchOf(glass)
+        ));
+        assert!(!allows(
+            Role::Caseworker,
+            &r,
+            Act::Open,
+            Subject::TripOf(glass)
+        ));
     }
 }

@@ -1,8 +1,13 @@
 //! Demo data: obviously fictional records so a new installation can be tried out.
 
 use anyhow::Result;
-use reunite_domain::{CaseStatus, Clock, Lang, Relation, Role, TracingRequest, Username};
+use reunite_domain::{CaseStatus, Clock, Duty, Lang, Relation, Role, TracingRequest, Username};
 use reunite_store::{CaseActor, NewUser, Store};
+
+/// The demo caseworker who can sign in (with a one-time password shown at start).
+pub const DEMO_CASEWORKER: &str = "caseworker";
+/// The demo team: every demo caseworker is on it, and so is every demo case.
+pub const DEMO_TEAM: &str = "Demo team";
 
 /// Fictional staff accounts (they cannot sign in: their passwords are random and unknown).
 const STAFF: &[(&str, Role)] = &[
@@ -19,8 +24,11 @@ pub const DEMO_CASES: u64 = 300;
 const SEED: u64 = 0x0072_6575_6e69_7465;
 
 /// Loads the demo records: the staff accounts, then [`DEMO_CASES`] fictional cases
-/// (`demo-0001` …) spread over the two demo caseworkers, some unassigned, in every status.
-pub async fn load(store: &Store, clock: &dyn Clock) -> Result<()> {
+/// (`demo-0001` …) spread over the two demo caseworkers, some unassigned, in every status,
+/// all in [`DEMO_TEAM`]. Returns the one-time password of [`DEMO_CASEWORKER`], who is on
+/// that team and on travel and intake duty, so that the demo shows the casework (the
+/// administrator reads no case: she assigns them).
+pub async fn load(store: &Store, clock: &dyn Clock) -> Result<reunite_crypto::Zeroizing<String>> {
     let mut caseworkers = Vec::new();
     for (name, role) in STAFF {
         let pw = reunite_crypto::random_password();
@@ -44,6 +52,38 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<()> {
             caseworkers.push(id);
         }
     }
+    let password = reunite_crypto::random_password();
+    let phc = reunite_crypto::hash_password(
+        &reunite_crypto::PasswordPolicy::PRODUCTION,
+        password.as_str(),
+    )?;
+    let signable = store
+        .create_user(
+            &NewUser {
+                username: Username::parse(DEMO_CASEWORKER)?,
+                role: Role::Caseworker,
+                password_phc: phc,
+                lang: Lang::Ko,
+                must_change_password: true,
+            },
+            "demo",
+            clock.now(),
+        )
+        .await?;
+    let team = store
+        .create_team(DEMO_TEAM, &CaseActor::Demo, clock.now())
+        .await?
+        .map_err(|e| anyhow::anyhow!("demo team: {e:?}"))?;
+    for id in caseworkers.iter().chain([&signable]) {
+        store
+            .set_team_member(&team, id, Some(false), &CaseActor::Demo, clock.now())
+            .await?;
+    }
+    for duty in Duty::ALL {
+        store
+            .set_duty(&signable, duty, true, &CaseActor::Demo, clock.now())
+            .await?;
+    }
     for i in 1..=DEMO_CASES {
         let case = reunite_domain::fictional::case(SEED, i, "demo-");
         let status = match i % 10 {
@@ -57,8 +97,12 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<()> {
         store
             .create_case(&case, status, assigned, &CaseActor::Demo, clock.now())
             .await?;
+        store
+            .set_case_team(&case.id, Some(&team), &CaseActor::Demo, clock.now())
+            .await?;
     }
-    file_demo_requests(store, clock).await
+    file_demo_requests(store, clock).await?;
+    Ok(password)
 }
 
 /// How many fictional tracing requests the demo files (every one for a demo case).

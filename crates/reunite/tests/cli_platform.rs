@@ -259,13 +259,22 @@ fn demo_starts_and_serves() {
             url = Some(u.to_string());
         }
         text.push_str(&line);
-        if line.starts_with("Password:") {
+        if line.starts_with("Administration:") {
             break;
         }
     }
     let url = url.unwrap_or_else(|| panic!("no address printed: {text}"));
     assert!(text.contains("fictional"), "{text}");
-    assert!(text.contains("Sign in as:     admin"), "{text}");
+    // Two sign-ins: the caseworker sees the demo cases (she is on their team), the
+    // administrator assigns them and reads none.
+    assert!(
+        text.contains("sign in as caseworker, one-time password "),
+        "{text}"
+    );
+    assert!(
+        text.contains("sign in as admin, one-time password "),
+        "{text}"
+    );
     let addr = url
         .trim_start_matches("http://")
         .trim_end_matches("/office")

@@ -42,6 +42,7 @@ pub(crate) struct Entry {
     pub id: String,
     pub status: CaseStatus,
     pub assigned_to: Option<UserId>,
+    pub team_id: Option<String>,
     pub version: i64,
     pub change_seq: i64,
     pub updated_at: i64,
@@ -77,6 +78,13 @@ pub enum Assigned {
     To(UserId),
     /// Assigned to nobody.
     Nobody,
+    /// What this account may list: the cases assigned to it and those of its teams.
+    Visible {
+        /// The account.
+        user: UserId,
+        /// Its teams.
+        teams: Vec<String>,
+    },
 }
 
 /// One line of a case list. Holds names: personal data.
@@ -121,6 +129,7 @@ impl Entry {
         case: &Case,
         status: CaseStatus,
         assigned_to: Option<UserId>,
+        team_id: Option<String>,
         version: i64,
         change_seq: i64,
         updated_at: i64,
@@ -170,6 +179,7 @@ impl Entry {
             id: case.id.clone(),
             status,
             assigned_to,
+            team_id,
             version,
             change_seq,
             updated_at,
@@ -333,6 +343,10 @@ impl CaseIndex {
                     None => true,
                     Some(Assigned::To(u)) => e.assigned_to.as_ref() == Some(u),
                     Some(Assigned::Nobody) => e.assigned_to.is_none(),
+                    Some(Assigned::Visible { user, teams }) => {
+                        e.assigned_to.as_ref() == Some(user)
+                            || e.team_id.as_ref().is_some_and(|t| teams.contains(t))
+                    }
                 }
                 && place.as_deref().is_none_or(|p| e.places.contains(p))
         };

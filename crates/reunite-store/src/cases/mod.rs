@@ -36,7 +36,7 @@ pub enum CaseActor {
 
 impl CaseActor {
     /// What the history table records: the account id, or `cli` / `demo`.
-    fn column(&self) -> &str {
+    pub(crate) fn column(&self) -> &str {
         match self {
             CaseActor::Staff(u) => &u.0,
             CaseActor::Cli => "cli",
@@ -55,6 +55,8 @@ pub struct StoredCase {
     pub status: CaseStatus,
     /// Assigned caseworker.
     pub assigned_to: Option<UserId>,
+    /// The team the case belongs to.
+    pub team_id: Option<String>,
     /// Version, from 1; every change adds one.
     pub version: i64,
     /// Created.
@@ -72,6 +74,8 @@ pub struct CaseMeta {
     pub status: CaseStatus,
     /// Assigned caseworker.
     pub assigned_to: Option<UserId>,
+    /// The team the case belongs to.
+    pub team_id: Option<String>,
     /// Version.
     pub version: i64,
 }
@@ -183,7 +187,7 @@ pub(crate) struct IndexHandle {
     refresh: tokio::sync::Mutex<()>,
 }
 
-const SELECT_CASE: &str = "SELECT c.id, c.key_id, c.record_enc, c.status, c.assigned_to, \
+const SELECT_CASE: &str = "SELECT c.id, c.key_id, c.record_enc, c.status, c.assigned_to, c.team_id, \
      c.version, c.change_seq, c.created_at, c.updated_at, \
      d.purpose, d.master_key_id, d.wrapped FROM cases c JOIN data_keys d ON d.id = c.key_id";
 
@@ -193,6 +197,7 @@ struct RawCase {
     record_enc: Vec<u8>,
     status: String,
     assigned_to: Option<String>,
+    team_id: Option<String>,
     version: i64,
     change_seq: i64,
     created_at: i64,
@@ -209,6 +214,7 @@ fn raw_from_row(r: &sqlx::any::AnyRow) -> Result<RawCase, StoreError> {
         record_enc: r.try_get("record_enc")?,
         status: r.try_get("status")?,
         assigned_to: r.try_get("assigned_to")?,
+        team_id: r.try_get("team_id")?,
         version: r.try_get("version")?,
         change_seq: r.try_get("change_seq")?,
         created_at: r.try_get("created_at")?,
@@ -248,6 +254,7 @@ fn open_raw(
         case,
         status: parse_status(&raw.status)?,
         assigned_to: raw.assigned_to.clone().map(UserId),
+        team_id: raw.team_id.clone(),
         version: raw.version,
         created_at: Timestamp(raw.created_at),
         updated_at: Timestamp(raw.updated_at),

@@ -29,16 +29,18 @@ impl Store {
     pub async fn case_meta(&self, id: &str) -> Result<Option<CaseMeta>, StoreError> {
         let q = self
             .backend
-            .sql("SELECT id, status, assigned_to, version FROM cases WHERE id = $1");
-        let row: Option<(String, String, Option<String>, i64)> = sqlx::query_as(&q)
+            .sql("SELECT id, status, assigned_to, team_id, version FROM cases WHERE id = $1");
+        type MetaRow = (String, String, Option<String>, Option<String>, i64);
+        let row: Option<MetaRow> = sqlx::query_as(&q)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|(id, status, assigned_to, version)| {
+        row.map(|(id, status, assigned_to, team_id, version)| {
             Ok(CaseMeta {
                 id,
                 status: parse_status(&status)?,
                 assigned_to: assigned_to.map(UserId),
+                team_id,
                 version,
             })
         })

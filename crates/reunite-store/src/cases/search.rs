@@ -123,6 +123,7 @@ fn prepare_all(
                 &s.case,
                 s.status,
                 s.assigned_to,
+                s.team_id,
                 s.version,
                 raw.change_seq,
                 s.updated_at.millis(),

@@ -14,7 +14,7 @@ impl Store {
     /// The next change sequence number. Call only after `append_audit_in` in the same
     /// transaction: on PostgreSQL that holds the chain's advisory lock until commit, so the
     /// numbers are handed out in commit order (SQLite has one writer anyway).
-    async fn next_change_seq(
+    pub(crate) async fn next_change_seq(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     ) -> Result<i64, StoreError> {

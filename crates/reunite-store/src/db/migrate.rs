@@ -47,6 +47,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_wrong_pins.sql"),
         include_str!("../../migrations/postgres/0007_wrong_pins.sql"),
     ),
+    (
+        9,
+        "teams",
+        include_str!("../../migrations/sqlite/0009_teams.sql"),
+        include_str!("../../migrations/postgres/0009_teams.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

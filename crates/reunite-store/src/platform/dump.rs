@@ -68,6 +68,32 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     ("settings", &[("key", Kind::Text), ("value", Kind::OptText)]),
     (
+        "teams",
+        &[
+            ("id", Kind::Text),
+            ("name", Kind::Text),
+            ("created_at", Kind::Int),
+        ],
+    ),
+    (
+        "team_members",
+        &[
+            ("team_id", Kind::Text),
+            ("user_id", Kind::Text),
+            ("supervisor", Kind::Int),
+            ("added_at", Kind::Int),
+        ],
+    ),
+    (
+        "staff_duties",
+        &[
+            ("user_id", Kind::Text),
+            ("duty", Kind::Text),
+            ("granted_by", Kind::Text),
+            ("granted_at", Kind::Int),
+        ],
+    ),
+    (
         "cases",
         &[
             ("id", Kind::Text),
@@ -79,6 +105,19 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("change_seq", Kind::Int),
             ("created_at", Kind::Int),
             ("updated_at", Kind::Int),
+            ("team_id", Kind::OptText),
+        ],
+    ),
+    (
+        "break_glass",
+        &[
+            ("id", Kind::Text),
+            ("user_id", Kind::Text),
+            ("case_id", Kind::Text),
+            ("key_id", Kind::Text),
+            ("reason_enc", Kind::Blob),
+            ("at", Kind::Int),
+            ("until_at", Kind::Int),
         ],
     ),
     (
@@ -272,6 +311,8 @@ fn order_column(table: &str) -> &'static str {
         "case_versions" => "case_id, version",
         "match_steps" => "candidate_id, seq",
         "members" => "user_id",
+        "team_members" => "team_id, user_id",
+        "staff_duties" => "user_id, duty",
         _ => "id",
     }
 }

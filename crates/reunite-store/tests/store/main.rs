@@ -5,6 +5,7 @@
 #[macro_use]
 mod helpers;
 
+mod access;
 mod cases;
 mod dna;
 mod intake;

@@ -1,6 +1,7 @@
 //! The office: staff pages, one folder per feature.
 
 pub(crate) mod admin;
+pub(crate) mod assignments;
 pub(crate) mod auth;
 pub(crate) mod cases;
 pub(crate) mod dna;
@@ -26,6 +27,7 @@ pub(crate) fn routes() -> Router<OfficeState> {
         .route("/office/users", get(admin::users).post(admin::create_user))
         .route("/office/users/{id}", post(admin::update_user))
         .route("/office/audit", get(admin::audit))
+        .merge(assignments::routes())
         .merge(cases::routes())
         .merge(dna::routes())
         .merge(requests::routes())

@@ -267,7 +267,7 @@ async fn bad_input_is_explained_next_to_its_field_in_each_language_and_nothing_i
 }
 
 #[tokio::test]
-async fn caseworkers_see_their_own_cases_admins_all_researchers_none() {
+async fn caseworkers_see_their_own_cases_admins_assign_them_researchers_none() {
     let app = TestApp::spawn().await;
     let (mut a, _) = sign_in(&app, "cw.a", Role::Caseworker, Lang::En).await;
     let (mut b, b_id) = sign_in(&app, "cw.b", Role::Caseworker, Lang::En).await;
@@ -298,17 +298,20 @@ async fn caseworkers_see_their_own_cases_admins_all_researchers_none() {
             assert_eq!(p.status, 403, "{path}");
         }
     }
-    // The admin sees it and assigns it to B.
+    // The admin neither lists nor reads it; she assigns it to B on the assignment page,
+    // which names the case by its number only.
     let p = admin.get("/office/cases").await;
-    assert!(p.body.contains(&id));
+    assert!(!p.body.contains(&id));
     let p = admin.get(&format!("/office/cases/{id}")).await;
-    assert_eq!(p.status, 200);
-    assert!(p.body.contains("cw.a"), "the assignee is named");
+    assert_eq!(p.status, 403);
+    assert!(!p.body.contains("리영자"));
+    let p = admin.get("/office/assignments").await;
+    assert!(p.body.contains(&id) && !p.body.contains("리영자"));
     let csrf = p.input("csrf").unwrap();
     let p = admin
         .post(
-            &format!("/office/cases/{id}/assign"),
-            &[("csrf", &csrf), ("to", &b_id.0)],
+            &format!("/office/assignments/{id}"),
+            &[("csrf", &csrf), ("to", &b_id.0), ("team", "")],
         )
         .await;
     assert_eq!(p.status, 303, "{}", p.body);
@@ -316,8 +319,8 @@ async fn caseworkers_see_their_own_cases_admins_all_researchers_none() {
     let csrf_b = b.csrf_of("/office/cases").await;
     let p = b
         .post(
-            &format!("/office/cases/{id}/assign"),
-            &[("csrf", &csrf_b), ("to", &b_id.0)],
+            &format!("/office/assignments/{id}"),
+            &[("csrf", &csrf_b), ("to", &b_id.0), ("team", "")],
         )
         .await;
     assert_eq!(p.status, 403);
@@ -334,7 +337,7 @@ async fn caseworkers_see_their_own_cases_admins_all_researchers_none() {
 #[tokio::test]
 async fn the_list_pages_and_filters_by_status() {
     let app = TestApp::spawn().await;
-    let (mut admin, _) = sign_in(&app, "boss", Role::Admin, Lang::En).await;
+    let (mut admin, me) = sign_in(&app, "cw.list", Role::Caseworker, Lang::En).await;
     for i in 1..=30 {
         let c = reunite_domain::fictional::case(5, i, "t-");
         let status = if i % 3 == 0 {
@@ -343,10 +346,22 @@ async fn the_list_pages_and_filters_by_status() {
             CaseStatus::Open
         };
         app.store
-            .create_case(&c, status, None, &CaseActor::Cli, app.clock.now())
+            .create_case(&c, status, Some(&me), &CaseActor::Cli, app.clock.now())
             .await
             .unwrap();
     }
+    // Not hers: never listed.
+    let other = reunite_domain::fictional::case(5, 31, "t-");
+    app.store
+        .create_case(
+            &other,
+            CaseStatus::Open,
+            None,
+            &CaseActor::Cli,
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
     let p = admin.get("/office/cases").await;
     assert!(p.body.contains("30 cases"));
     assert_eq!(p.body.matches("class=\"case-link\"").count(), 25);
@@ -356,7 +371,7 @@ async fn the_list_pages_and_filters_by_status() {
     assert_eq!(p.body.matches("class=\"case-link\"").count(), 5);
     let p = admin.get("/office/cases?status=closed").await;
     assert!(p.body.contains("10 cases"));
-    let p = admin.get("/office/cases?assigned=none").await;
+    let p = admin.get("/office/cases?assigned=me").await;
     assert!(p.body.contains("30 cases"));
 }
 

@@ -10,6 +10,7 @@ mod intake;
 mod intake_canary;
 mod intake_office;
 mod intake_timing;
+mod least_privilege;
 mod logs;
 mod member_travel;
 mod office;

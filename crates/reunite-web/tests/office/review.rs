@@ -1,7 +1,8 @@
 //! Match review over HTTP: a request filed on the public side is matched to its mother's
 //! case, verified and put to the mother by her caseworker, answered by the mother in her own
-//! member account, approved by a second caseworker and connected; the refusals the rules
-//! demand come back as pages with the reason; the mother never reaches an office page.
+//! member account, approved by a second caseworker (who sees the approval view, not the
+//! records) and connected; the refusals the rules demand come back as pages with the
+//! reason; the mother never reaches an office page.
 
 use crate::helpers;
 use crate::helpers::public as support;
@@ -83,8 +84,22 @@ async fn from_request_to_connection_with_consent_and_two_approvers() {
     assert!(v.body.contains("리영자") && v.body.contains("她左手有一道疤"));
     assert!(v.body.contains("the best-fitting child"));
 
-    // Only her caseworker acts for her: B may not verify.
-    assert_eq!(step(&mut b, &id, "verify", &[]).await.status, 403);
+    // B is not on the case: the match does not open for her, and the refusal shows
+    // nothing of it; she cannot act on it either.
+    let v = b.get(&format!("/office/matches/{id}")).await;
+    assert_eq!(v.status, 403);
+    for secret in ["리영자", "金英子", "王明", "密山", "她左手"] {
+        assert!(!v.body.contains(secret), "{secret} shown to B");
+    }
+    let b_csrf = b.get("/office").await.input("csrf").unwrap();
+    let r = b
+        .post(
+            &format!("/office/matches/{id}/step"),
+            &[("csrf", b_csrf.as_str()), ("step", "verify")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(!b.get("/office/matches").await.body.contains(&id));
     let r = step(
         &mut a,
         &id,
@@ -182,16 +197,55 @@ async fn from_request_to_connection_with_consent_and_two_approvers() {
     let r = step(&mut a, &id, "approve", &[]).await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("second caseworker"), "{}", r.body);
-    let r = step(&mut b, &id, "connect", &[]).await;
+    let r = step(&mut a, &id, "connect", &[]).await;
     assert_eq!(r.status, 409, "no connection before the second approval");
     assert!(r.body.contains("two different caseworkers"), "{}", r.body);
-    assert_eq!(
-        step(&mut b, &id, "approve", &[("note", "seen")])
-            .await
-            .status,
-        303
+    // B, outside the case, is offered it as a second approver: the approval view shows
+    // what the decision needs (the explanation, how consent was given, the province) and
+    // nothing of the records.
+    let q = b.get("/office/matches").await;
+    assert!(
+        q.body
+            .contains(&format!("href=\"/office/matches/{id}/approval\"")),
+        "{}",
+        q.body
     );
-    assert_eq!(step(&mut b, &id, "connect", &[]).await.status, 303);
+    let v = b.get(&format!("/office/matches/{id}")).await;
+    assert_eq!(
+        (v.status, v.location()),
+        (303, format!("/office/matches/{id}/approval").as_str())
+    );
+    let v = b.get(&format!("/office/matches/{id}/approval")).await;
+    assert_eq!(v.status, 200, "{}", v.body);
+    assert!(v.body.contains("id=\"explain\"") && v.body.contains("黑龙江省"));
+    for secret in [
+        "리영자",
+        "金英子",
+        "王明",
+        "王建国",
+        "密山",
+        "她左手",
+        "ages, places",
+    ] {
+        assert!(!v.body.contains(secret), "{secret} in the approval view");
+    }
+    let csrf = v.input("csrf").unwrap();
+    // Disclosing is the case team's, not hers.
+    let r = b
+        .post(
+            &format!("/office/matches/{id}/step"),
+            &[("csrf", csrf.as_str()), ("step", "connect")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = b
+        .post(
+            &format!("/office/matches/{id}/approval"),
+            &[("csrf", csrf.as_str()), ("note", "seen")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(step(&mut a, &id, "connect", &[]).await.status, 303);
     assert_eq!(state_of(&app, &id).await, MatchState::Connected);
 
     // The relay: the office writes to her, she answers; the office reads it.

@@ -91,13 +91,15 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
         "/office/matches".to_string(),
         "/office/requests".to_string(),
         "/office/audit".to_string(),
+        "/office/assignments".to_string(),
+        "/office/teams".to_string(),
     ];
     let case_form = [("csrf", csrf.as_str()), ("m_name_0_text", "x")];
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
         (format!("/office/cases/{case_id}/edit"), case_form.to_vec()),
         (
-            format!("/office/cases/{case_id}/assign"),
-            vec![("csrf", csrf.as_str()), ("to", "")],
+            format!("/office/cases/{case_id}/break-glass"),
+            vec![("csrf", csrf.as_str()), ("reason", "x")],
         ),
         (
             format!("/office/cases/{case_id}/trips"),
@@ -207,7 +209,9 @@ async fn ending_a_trip_or_acknowledging_its_alert_needs_a_recent_reauthenticatio
         .alerts;
     assert!(!alerts.is_empty(), "the duress check-in raised an alert");
 
-    let (mut cw, _, _) = app.sign_in_as("stale.cw", Role::Caseworker, Lang::En).await;
+    let (mut cw, _, _) = app
+        .sign_in_on_call("stale.cw", Role::Caseworker, Lang::En)
+        .await;
     let csrf = cw.csrf_of("/office").await;
     app.clock.advance_millis(120_000);
     for a in &alerts {

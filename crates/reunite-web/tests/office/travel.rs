@@ -230,7 +230,7 @@ async fn the_duress_alert_cannot_be_cancelled_from_her_side() {
     let s = stages(&app, &trip).await;
     assert!(!s.is_empty() && s.iter().all(|(st, acked)| *st == Stage::Duress && !acked));
     let (mut cw, _, _) = app
-        .sign_in_as("cw.duress", Role::Caseworker, Lang::En)
+        .sign_in_on_call("cw.duress", Role::Caseworker, Lang::En)
         .await;
     let p = cw.get("/office/travel").await;
     assert!(p.body.contains("trip-duress"), "{}", p.body);
@@ -337,7 +337,7 @@ async fn guessing_her_trip_number_cannot_stop_her_check_in() {
     assert_eq!(wrong_pin_alerts.len(), 1, "{:?}", detail.alerts);
     assert!(wrong_pin_alerts[0].acked.is_none());
     let (mut cw, _, _) = app
-        .sign_in_as("cw.guessing", Role::Caseworker, Lang::En)
+        .sign_in_on_call("cw.guessing", Role::Caseworker, Lang::En)
         .await;
     let board = cw.get("/office/travel").await;
     assert!(board.body.contains(&trip), "{}", board.body);

@@ -410,14 +410,18 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     dd.write_config()?;
     crate::init_logging(&dd.config.log);
     let store = open_store(&dd).await?;
-    crate::demo::load(&store, &SystemClock).await?;
+    let caseworker_password = crate::demo::load(&store, &SystemClock).await?;
     store.close().await;
     let banner = format!(
         "DEMO — every record here is fictional.\n\
          Data directory: {}\n\
-         Sign in as:     admin\n\
-         Password:       {}   (one-time; you will choose a new one and set up a second factor)",
+         Casework:       sign in as {}, one-time password {}\n\
+         Administration: sign in as admin, one-time password {}\n\
+         (each password is one-time: you will choose a new one and set up a second factor;\n\
+          the administrator assigns cases and manages accounts but reads no case)",
         dir.display(),
+        crate::demo::DEMO_CASEWORKER,
+        caseworker_password.as_str(),
         done.password.as_str()
     );
     run_server(&dd, Some(banner)).await

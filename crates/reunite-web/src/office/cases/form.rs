@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use reunite_domain::case::generic_path;
 use reunite_domain::{
     Calendar, Case, CaseStatus, Cause, Child, ContactStatus, FieldProblem, Name, NameKind,
-    PartialDate, Place, Role,
+    PartialDate, Place,
 };
 use reunite_store::StoreError;
 
@@ -476,12 +476,19 @@ pub(crate) async fn create(
         errors.extend(top);
         return Ok(page(model, errors, StatusCode::BAD_REQUEST));
     }
-    // A caseworker's new case is hers; an admin's waits for an assignment.
-    let assigned = (staff.user.role == Role::Caseworker).then_some(&staff.user.id);
+    // Whoever registers a case works on it: assigned to her (and in her team, if she has
+    // exactly one), so that she can open what she has just written.
+    let assigned = Some(&staff.user.id);
     state
         .store()
         .create_case(&case, status, assigned, &staff.case_actor(), state.now())
         .await?;
+    if let [team] = staff.reach.teams.as_slice() {
+        state
+            .store()
+            .set_case_team(&id, Some(team), &staff.case_actor(), state.now())
+            .await?;
+    }
     state.match_cases_soon();
     Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
 }
@@ -492,7 +499,7 @@ pub(crate) async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let t = staff.t();
-    let meta = policy::case(&state, &staff, &id).await?;
+    let meta = policy::case_to_act(&state, &staff, &id).await?;
     let here = format!("/office/cases/{}/edit", enc(&id));
     staff.recent(&state, &here)?;
     let stored = state
@@ -521,7 +528,7 @@ pub(crate) async fn save(
     let f = Fields(body.into_iter().collect());
     staff.check_csrf(f.get("csrf"))?;
     let t = staff.t();
-    let meta = policy::case(&state, &staff, &id).await?;
+    let meta = policy::case_to_act(&state, &staff, &id).await?;
     let here = format!("/office/cases/{}/edit", enc(&id));
     staff.recent(&state, &here)?;
     let version: i64 = f.get("version").parse().unwrap_or(-1);

@@ -1,4 +1,4 @@
-//! A case's history of changes, and its assignment to a caseworker.
+//! A case's history of changes.
 
 use crate::OfficeState;
 use crate::extract::Staff;
@@ -7,11 +7,8 @@ use crate::kernel::i18n::Tr;
 use crate::kernel::render::{Nav, enc, format_utc, render};
 use crate::policy::{self};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use reunite_domain::{Role, UserId};
-use serde::Deserialize;
+use axum::response::Response;
 
 use super::*;
 
@@ -71,39 +68,4 @@ pub(crate) async fn history(
         id,
         rows,
     }))
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct AssignForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    to: String,
-}
-
-pub(crate) async fn assign(
-    State(state): State<OfficeState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    Form(form): Form<AssignForm>,
-) -> Result<Response, WebError> {
-    staff.require_role(&[Role::Admin])?;
-    staff.check_csrf(&form.csrf)?;
-    let meta = policy::case(&state, &staff, &id).await?;
-    let to = (!form.to.is_empty()).then(|| UserId(form.to.clone()));
-    if let Some(u) = &to {
-        let ok = state
-            .store()
-            .user_by_id(u)
-            .await?
-            .is_some_and(|u| u.role == Role::Caseworker && !u.disabled);
-        if !ok {
-            return Err(WebError::BadRequest);
-        }
-    }
-    state
-        .store()
-        .assign_case(&meta.id, to.as_ref(), &staff.case_actor(), state.now())
-        .await?;
-    Ok(Redirect::to(&format!("/office/cases/{}?saved=1", enc(&id))).into_response())
 }

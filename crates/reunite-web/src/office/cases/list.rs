@@ -9,10 +9,9 @@ use crate::policy::{self, Act, Subject};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use reunite_domain::{CaseStatus, Role, UserId};
+use reunite_domain::CaseStatus;
 use reunite_store::{Assigned, CaseFilter};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 use super::*;
 
@@ -47,29 +46,16 @@ pub(crate) struct ListPage {
     t: Tr,
     title: &'static str,
     nav: Option<Nav>,
-    is_admin: bool,
     q: String,
     child: String,
     place: String,
     status: String,
     assigned: String,
     statuses: Vec<(&'static str, &'static str)>,
-    caseworkers: Vec<(String, String)>,
     rows: Vec<ListRow>,
     total: String,
     prev: Option<String>,
     next: Option<String>,
-}
-
-pub(super) async fn caseworker_options(
-    state: &OfficeState,
-) -> Result<Vec<(String, String)>, WebError> {
-    let users = state.store().list_users().await?;
-    Ok(users
-        .into_iter()
-        .filter(|u| u.role == Role::Caseworker && !u.disabled)
-        .map(|u| (u.id.0, u.username.into_inner()))
-        .collect())
 }
 
 pub(crate) async fn list(
@@ -80,16 +66,15 @@ pub(crate) async fn list(
     policy::require(&staff, Act::Open, Subject::Registry)?;
     staff.recent(&state, "/office/cases")?;
     let t = staff.t();
-    let is_admin = staff.user.role == Role::Admin;
     let page = q.page.unwrap_or(0);
-    let assigned = if !is_admin {
+    // Her own cases and her teams' cases; "mine" narrows to those assigned to her.
+    let assigned = if q.assigned == "me" {
         Some(Assigned::To(staff.user.id.clone()))
-    } else if q.assigned == "none" {
-        Some(Assigned::Nobody)
-    } else if q.assigned.is_empty() {
-        None
     } else {
-        Some(Assigned::To(UserId(q.assigned.clone())))
+        Some(Assigned::Visible {
+            user: staff.user.id.clone(),
+            teams: staff.reach.teams.clone(),
+        })
     };
     let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
     let filter = CaseFilter {
@@ -106,11 +91,7 @@ pub(crate) async fn list(
         .search_cases(&filter, &staff.case_actor(), state.now())
         .await
         .map_err(|_| WebError::AuditFailed)?;
-    let names = if is_admin {
-        staff_names(&state).await?
-    } else {
-        HashMap::new()
-    };
+    let names = staff_names(&state).await?;
     let rows = result
         .items
         .into_iter()
@@ -147,18 +128,11 @@ pub(crate) async fn list(
             enc(&q.assigned)
         )
     };
-    let caseworkers = if is_admin {
-        caseworker_options(&state).await?
-    } else {
-        Vec::new()
-    };
     Ok(render(&ListPage {
         t,
         title: t.s("cases.title"),
         nav: staff.nav("/office/cases"),
-        is_admin,
         statuses: t.options::<CaseStatus>(None),
-        caseworkers,
         rows,
         total: t.f("cases.total", &[("n", &result.total.to_string())]),
         prev: (page > 0).then(|| link(page - 1)),

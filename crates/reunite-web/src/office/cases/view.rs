@@ -5,13 +5,12 @@ use crate::extract::Staff;
 use crate::kernel::error::WebError;
 use crate::kernel::i18n::Tr;
 use crate::kernel::render::{Nav, enc, render};
-use crate::policy::{self};
+use crate::policy::{self, Act, Subject};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use reunite_domain::{Calendar, PartialDate, Person, Place, Role};
+use reunite_domain::{Calendar, PartialDate, Person, Place};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 use super::*;
 
@@ -53,9 +52,11 @@ pub(crate) struct ViewPage {
     residence: String,
     contact: &'static str,
     consent: Vec<(&'static str, &'static str)>,
-    is_admin: bool,
-    caseworkers: Vec<(String, String)>,
-    assigned_id: String,
+    team: String,
+    /// She reads it under break-glass: no edit links, a banner saying so.
+    in_glass: bool,
+    /// Break-glass openings of this case (shown to the case's team only).
+    glass: Vec<super::glass::GlassRow>,
     notice: Option<&'static str>,
 }
 
@@ -134,18 +135,24 @@ pub(crate) async fn view(
 ) -> Result<Response, WebError> {
     let t = staff.t();
     let here = format!("/office/cases/{}", enc(&id));
-    let meta = policy::case(&state, &staff, &id).await?;
+    let (meta, rel) = policy::relation(&state, &staff, &id).await?;
+    if !policy::may(&staff, Act::Open, Subject::Case(rel)) {
+        // Not hers: a caseworker may open it under break-glass, with a reason.
+        return super::glass::offer(&state, &staff, &id, rel).await;
+    }
     staff.recent(&state, &here)?;
     let stored = state
         .store()
         .read_case(&meta.id, &staff.case_actor(), "case", state.now())
         .await?;
-    let is_admin = staff.user.role == Role::Admin;
-    let names = if is_admin {
-        staff_names(&state).await?
+    let names = staff_names(&state).await?;
+    let on_case = policy::may(&staff, Act::SpeakForMother, Subject::Case(rel));
+    let glass = if on_case {
+        super::glass::rows(&state, &staff, &meta.id, &names).await?
     } else {
-        HashMap::new()
+        Vec::new()
     };
+    let team = super::glass::team_name(&state, meta.team_id.as_deref()).await?;
     let c = &stored.case;
     let consent = c.consent.unwrap_or_default();
     let sep = c.separation.clone().unwrap_or_default();
@@ -160,11 +167,6 @@ pub(crate) async fn view(
             Some(u) if *u == staff.user.id => t.s("case.me").to_string(),
             Some(u) => names.get(&u.0).cloned().unwrap_or_else(|| u.0.clone()),
         },
-        assigned_id: stored
-            .assigned_to
-            .as_ref()
-            .map(|u| u.0.clone())
-            .unwrap_or_default(),
         version: stored.version,
         mother: person_view(t, &c.mother),
         children: c
@@ -203,12 +205,9 @@ pub(crate) async fn view(
                 yes_no(t, consent.disclose_after_approval),
             ),
         ],
-        is_admin,
-        caseworkers: if is_admin {
-            caseworker_options(&state).await?
-        } else {
-            Vec::new()
-        },
+        team,
+        in_glass: !on_case,
+        glass,
         notice: vq.saved.map(|_| t.s("case.saved")),
     }))
 }

@@ -120,7 +120,7 @@ pub(crate) async fn register(
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
     staff.check_csrf(&f.csrf)?;
-    policy::case(&state, &staff, &case_id).await?;
+    policy::case_to_act(&state, &staff, &case_id).await?;
     let t = staff.t();
     let mut errors = Vec::new();
     if f.lab.trim().is_empty() {

@@ -4,6 +4,7 @@ use super::view::{conflict, open_test, view_page};
 use super::*;
 use crate::kernel::error::WebError;
 use crate::kernel::render::render_status;
+use crate::policy;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -105,6 +106,7 @@ pub(crate) async fn upload(
     Path(tid): Path<String>,
     Form(f): Form<UploadForm>,
 ) -> Result<Response, WebError> {
+    policy::dna_test_to_act(&state, &staff, &tid).await?;
     staff.check_csrf(&f.csrf)?;
     let t = staff.t();
     let here = open_test(&state, &staff, &tid).await?;

@@ -178,6 +178,7 @@ pub(crate) async fn update(
     Path(tid): Path<String>,
     Form(f): Form<UpdateForm>,
 ) -> Result<Response, WebError> {
+    policy::dna_test_to_act(&state, &staff, &tid).await?;
     staff.check_csrf(&f.csrf)?;
     let t = staff.t();
     let here = open_test(&state, &staff, &tid).await?;

@@ -83,9 +83,20 @@ pub(crate) async fn list(
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Request)?;
     let t = staff.t();
-    let items = state.store().intake_list(LIST_LIMIT).await?;
+    let store = state.store();
+    let items = store.intake_list(LIST_LIMIT).await?;
+    // On intake duty: every request. Otherwise those a match links to her cases.
+    let linked = if policy::may(&staff, Act::Open, Subject::RequestOf(Default::default())) {
+        None
+    } else {
+        let cases = store
+            .visible_case_ids(&staff.user.id, false, state.now())
+            .await?;
+        Some(store.requests_of_cases(&cases).await?)
+    };
     let rows: Vec<ListRow> = items
         .into_iter()
+        .filter(|s| linked.as_ref().is_none_or(|l| l.contains(&s.id)))
         .map(|s| ListRow {
             short: short_id(&s.id),
             status: status_label(t, &s.status),
@@ -236,6 +247,7 @@ pub(crate) async fn view(
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Request)?;
+    policy::request(&state, &staff, &id).await?;
     let here = format!("/office/requests/{}", enc(&id));
     staff.recent(&state, &here)?;
     let t = staff.t();
@@ -279,6 +291,7 @@ pub(crate) async fn reply(
     Form(form): Form<ReplyForm>,
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Request)?;
+    policy::request(&state, &staff, &id).await?;
     staff.check_csrf(&form.csrf)?;
     let here = format!("/office/requests/{}", enc(&id));
     // The answer shows the request again (on a refusal), so the same rule as opening it.
@@ -312,6 +325,7 @@ pub(crate) async fn keep(
     Form(form): Form<KeepForm>,
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Request)?;
+    policy::request(&state, &staff, &id).await?;
     staff.check_csrf(&form.csrf)?;
     let kept = match form.keep.as_str() {
         "1" => true,

@@ -3,11 +3,14 @@
 //! the steps of `reunite_domain::review` (the store refuses what the rules refuse), the
 //! relay to the mother, and member accounts for mothers.
 //!
-//! Who may do what (written down in ARCHITECTURE.md): any caseworker may open a match
-//! (re-authenticated, both sides audited as sensitive reads by the store) because the
-//! second approver must be someone other than the case's own caseworker; the steps that act
-//! for the mother — verify, reject, ask her, record her answer, invite her, write to her —
-//! belong to the case's assigned caseworker or an admin; the second approval to anyone else.
+//! Who may do what is the policy module's (written down in ARCHITECTURE.md): a match opens
+//! for its case's caseworker and team (re-authenticated, both sides audited as sensitive
+//! reads by the store), or under break-glass; the steps that act for the mother — verify,
+//! reject, ask her, record her answer, invite her, write to her, disclose — belong to the
+//! case's team; the second approval to any other caseworker, through the approval view
+//! (`approval.rs`), which shows what the decision needs and not the records.
+
+mod approval;
 
 use crate::OfficeState;
 use crate::extract::Staff;
@@ -37,6 +40,10 @@ pub(crate) fn routes() -> Router<OfficeState> {
         .route("/office/matches", get(queue))
         .route("/office/matches/{id}", get(view))
         .route("/office/matches/{id}/step", post(step))
+        .route(
+            "/office/matches/{id}/approval",
+            get(approval::view).post(approval::approve),
+        )
         .route("/office/matches/{id}/message", post(message_mother))
         .route(
             "/office/cases/{id}/member",
@@ -80,6 +87,14 @@ pub(crate) struct QueueRow {
     updated: String,
 }
 
+/// A match waiting for a second approver, as someone outside its case sees it.
+pub(crate) struct ApprovalRow {
+    id: String,
+    short: String,
+    probability: String,
+    updated: String,
+}
+
 #[derive(Template)]
 #[template(path = "office/review/list.html")]
 pub(crate) struct QueuePage {
@@ -87,6 +102,7 @@ pub(crate) struct QueuePage {
     title: &'static str,
     nav: Option<Nav>,
     rows: Vec<QueueRow>,
+    approvals: Vec<ApprovalRow>,
     states: Vec<(&'static str, &'static str, bool)>,
     all_open: bool,
 }
@@ -103,6 +119,11 @@ pub(crate) async fn queue(
         None => None,
     };
     let store = state.store();
+    // Only matches of cases she may open; consented ones elsewhere wait for a second
+    // approver and are listed apart, with nothing but their numbers.
+    let visible = store
+        .visible_case_ids(&staff.user.id, true, state.now())
+        .await?;
     let items = match &q.case {
         Some(case) if !case.is_empty() => {
             let mut v = store.candidates_of_case(case).await?;
@@ -111,8 +132,26 @@ pub(crate) async fn queue(
         }
         _ => store.list_candidates(filter, QUEUE_LIMIT).await?,
     };
+    let approver = policy::may(&staff, Act::Approve, Subject::Approval);
+    let approvals = if approver {
+        store
+            .list_candidates(Some(MatchState::Consented), QUEUE_LIMIT)
+            .await?
+            .into_iter()
+            .filter(|c| !visible.contains(&c.case_id))
+            .map(|c| ApprovalRow {
+                short: short_id(&c.id),
+                probability: format!("{:.3}", c.probability),
+                updated: format_utc(c.updated_at),
+                id: c.id,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let rows = items
         .into_iter()
+        .filter(|c| visible.contains(&c.case_id))
         .map(|c| QueueRow {
             short: short_id(&c.id),
             state: t.label(c.state),
@@ -128,6 +167,7 @@ pub(crate) async fn queue(
         title: t.s("review.title"),
         nav: staff.nav("/office/matches"),
         rows,
+        approvals,
         states: MatchState::ALL
             .into_iter()
             .map(|s| (s.as_str(), t.label(s), filter == Some(s)))
@@ -273,9 +313,10 @@ async fn view_page(
         })
         .collect();
     let acts = policy::acts_for_mother(state, staff, &c.summary.case_id).await?;
+    let approver = policy::may(staff, Act::Approve, Subject::Approval);
     let actions = Step::office_steps(c.summary.state)
         .into_iter()
-        .filter(|s| acts || matches!(s, Step::Approve | Step::Connect | Step::MarkReunited))
+        .filter(|s| acts || (*s == Step::Approve && approver))
         .map(|s| (s.as_str(), t.s(&format!("review.do.{}", s.as_str()))))
         .collect();
     let has_member = store.member_of_case(&c.summary.case_id).await?.is_some();
@@ -376,6 +417,17 @@ pub(crate) async fn view(
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Match)?;
     let here = format!("/office/matches/{}", enc(&id));
+    let c = state.store().candidate(&id).await?;
+    let (_, rel) = policy::relation(&state, &staff, &c.summary.case_id).await?;
+    if !policy::may(&staff, Act::Open, Subject::MatchOf(rel)) {
+        // Not her case: a second approver gets the approval view, nobody else anything.
+        if c.summary.state == MatchState::Consented
+            && policy::may(&staff, Act::Approve, Subject::Approval)
+        {
+            return Ok(Redirect::to(&format!("{here}/approval")).into_response());
+        }
+        return Err(WebError::Forbidden);
+    }
     staff.recent(&state, &here)?;
     let t = staff.t();
     let notice = if q.done.is_some() {
@@ -426,8 +478,13 @@ pub(crate) async fn step(
     };
     let store = state.store();
     let c = store.candidate(&id).await?;
-    let for_case = !matches!(step, Step::Approve | Step::Connect | Step::MarkReunited);
-    if for_case && !policy::acts_for_mother(&state, &staff, &c.summary.case_id).await? {
+    policy::match_of_case(&state, &staff, &c.summary.case_id).await?;
+    let allowed = if step == Step::Approve {
+        policy::may(&staff, Act::Approve, Subject::Approval)
+    } else {
+        policy::acts_for_mother(&state, &staff, &c.summary.case_id).await?
+    };
+    if !allowed {
         return Err(WebError::Forbidden);
     }
     let again = |error: String| Kept {

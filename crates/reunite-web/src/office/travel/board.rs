@@ -41,10 +41,18 @@ pub(crate) async fn board(
     policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.recent(&state, "/office/travel")?;
     let t = staff.t();
-    let rows = state
+    let mut rows = state
         .store()
         .travel_board(&staff.case_actor(), state.now())
         .await?;
+    // On travel duty: every trip. Otherwise the trips of the cases she works on.
+    if !policy::may(&staff, Act::Open, Subject::TripOf(Default::default())) {
+        let cases = state
+            .store()
+            .visible_case_ids(&staff.user.id, false, state.now())
+            .await?;
+        rows.retain(|r| cases.contains(&r.meta.case_id));
+    }
     let any_active = rows.iter().any(|r| r.meta.status == TripStatus::Active);
     let rows: Vec<BoardView> = rows
         .into_iter()

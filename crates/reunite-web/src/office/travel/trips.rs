@@ -216,10 +216,9 @@ async fn case_trips_page(
     created: Option<(String, String)>,
 ) -> Result<CaseTripsPage, WebError> {
     let t = staff.t();
-    // Registering and listing follow the case's rule (its caseworker or an admin); a
-    // trip's page and its alerts are open to every caseworker, since the one on call
-    // must act on an alert whoever the case belongs to.
-    policy::case(state, staff, case_id).await?;
+    // The case's team, and whoever is on travel duty (she must act on an alert whoever
+    // the case belongs to); registering a trip is the case team's (see `create`).
+    policy::trip_of_case(state, staff, case_id).await?;
     let trips = state
         .store()
         .trips_of_case(case_id)
@@ -265,7 +264,7 @@ pub(crate) async fn create(
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
     staff.check_csrf(&form.csrf)?;
-    policy::case(&state, &staff, &case_id).await?;
+    policy::case_to_act(&state, &staff, &case_id).await?;
     let (mut trip, pin, duress) = match parse_trip(&case_id, &form) {
         Ok(x) => x,
         Err(key) => {
@@ -362,6 +361,7 @@ async fn trip_page(
 ) -> Result<TripPage, WebError> {
     // Every path that shows the trip — its page, and the forms that come back to it with an
     // error — needs a recent re-authentication; it is checked here, where the trip is read.
+    policy::trip(state, staff, Some(id), None).await?;
     staff.recent(state, &format!("/office/travel/trips/{}", enc(id)))?;
     let t = staff.t();
     let d = state
@@ -451,6 +451,7 @@ pub(crate) async fn view(
     Query(q): Query<TripQuery>,
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
+    policy::trip(&state, &staff, Some(&id), None).await?;
     let here = format!("/office/travel/trips/{}", enc(&id));
     staff.recent(&state, &here)?;
     let blang = q.lang.as_deref().and_then(lang_from_code);
@@ -475,6 +476,7 @@ pub(crate) async fn confirm_briefing(
     Form(form): Form<BriefingConfirm>,
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
+    policy::trip(&state, &staff, Some(&id), None).await?;
     staff.check_csrf(&form.csrf)?;
     let blang = lang_from_code(&form.lang).ok_or(WebError::BadRequest)?;
     if form.confirmed != "1" {
@@ -503,6 +505,7 @@ pub(crate) async fn activate(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
+    policy::trip(&state, &staff, Some(&id), None).await?;
     staff.check_csrf(&form.csrf)?;
     match state
         .store()
@@ -525,6 +528,7 @@ pub(crate) async fn end(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
+    policy::trip(&state, &staff, Some(&id), None).await?;
     staff.check_csrf(&form.csrf)?;
     // Ending a trip stops the watch on her: only with a recent re-authentication.
     staff.recent(&state, &format!("/office/travel/trips/{}", enc(&id)))?;
@@ -557,6 +561,7 @@ pub(crate) async fn acknowledge(
     Form(form): Form<AckForm>,
 ) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
+    policy::trip(&state, &staff, None, Some(&alert_id)).await?;
     staff.check_csrf(&form.csrf)?;
     // Closing an alert (a duress alert above all) needs a recent re-authentication; the
     // caseworker comes back to the board, where the alert still waits.

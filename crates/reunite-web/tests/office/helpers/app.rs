@@ -106,6 +106,28 @@ impl TestApp {
         }
     }
 
+    /// [`TestApp::sign_in_as`], on travel duty (on call): every trip and alert opens for
+    /// her, whoever the case belongs to.
+    pub async fn sign_in_on_call(
+        &self,
+        name: &str,
+        role: Role,
+        lang: Lang,
+    ) -> (Client, UserId, Vec<u8>) {
+        let (c, id, secret) = self.sign_in_as(name, role, lang).await;
+        self.store
+            .set_duty(
+                &id,
+                reunite_domain::Duty::Travel,
+                true,
+                &reunite_store::CaseActor::Cli,
+                self.clock.now(),
+            )
+            .await
+            .unwrap();
+        (c, id, secret)
+    }
+
     /// Creates an account that has finished setup (its own password, TOTP enrolled) and
     /// signs it in with password and code. Returns the client, the account id and the TOTP
     /// secret.
