@@ -47,6 +47,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_wrong_pins.sql"),
         include_str!("../../migrations/postgres/0007_wrong_pins.sql"),
     ),
+    (
+        8,
+        "account_confirmation",
+        include_str!("../../migrations/sqlite/0008_account_confirmation.sql"),
+        include_str!("../../migrations/postgres/0008_account_confirmation.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -201,10 +201,17 @@ pub(crate) async fn update_user(
     let actor = staff.actor(&state).await?;
     match state
         .store()
-        .update_account(&target, role, form.disabled.is_some(), &actor, state.now())
+        .change_account(
+            &target,
+            role,
+            form.disabled.is_some(),
+            &staff.user.id,
+            &actor,
+            state.now(),
+        )
         .await
     {
-        Ok(()) => Ok(Redirect::to("/office/users").into_response()),
+        Ok(_) => Ok(Redirect::to("/office/users").into_response()),
         Err(StoreError::NotFound) => Err(WebError::NotFound),
         Err(e) => Err(WebError::internal(e)),
     }
