@@ -253,7 +253,10 @@ mod tests {
             assert_eq!(from.lowers_to(to), lowers, "{from:?} -> {to:?}");
         }
         let p = AccountPlan::new(Caseworker, false, Admin, false);
-        assert_eq!((p.role, p.pending_role, p.waits()), (Caseworker, Some(Admin), true));
+        assert_eq!(
+            (p.role, p.pending_role, p.waits()),
+            (Caseworker, Some(Admin), true)
+        );
         let p = AccountPlan::new(Admin, false, Reviewer, false);
         assert_eq!((p.role, p.pending_role, p.waits()), (Reviewer, None, false));
         let p = AccountPlan::new(Admin, false, Admin, false);

@@ -750,7 +750,8 @@ impl Store {
             Some(asked) if *asked == by.0 => Some(Confirmation::OwnChange),
             Some(_) => {
                 let becomes = was.pending_role.unwrap_or(was.role);
-                (becomes != role || was.pending_enable != enable).then_some(Confirmation::NotAsShown)
+                (becomes != role || was.pending_enable != enable)
+                    .then_some(Confirmation::NotAsShown)
             }
         };
         if let Some(refusal) = refusal {

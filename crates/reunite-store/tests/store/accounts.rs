@@ -133,7 +133,10 @@ both_backends!(
             .fetch_one(s.pool_for_tests())
             .await
             .unwrap();
-        assert_eq!(keys_after, keys_before, "its sealed name is shredded with its key");
+        assert_eq!(
+            keys_after, keys_before,
+            "its sealed name is shredded with its key"
+        );
         // The name can be used again; another admin may cancel too.
         let id = s
             .create_user_pending(&new_user("oops", Role::Reviewer), &a, "user:a", T0)
@@ -249,9 +252,15 @@ both_backends!(
         s.change_account(&c, Role::Admin, false, &a, "user:a", T0)
             .await
             .unwrap();
-        s.create_session(&[7u8; 32], &c, "csrf", reunite_store::SessionStage::Full, T0)
-            .await
-            .unwrap();
+        s.create_session(
+            &[7u8; 32],
+            &c,
+            "csrf",
+            reunite_store::SessionStage::Full,
+            T0,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             s.change_account(&c, Role::Researcher, true, &a, "user:a", T0)
                 .await

@@ -362,7 +362,9 @@ both_backends!(
         }
         // A damaged dump changes nothing.
         let (ring, _, _) = helpers::ring();
-        let dst = helpers::open_empty(helpers::Kind::Sqlite, ring).await.unwrap();
+        let dst = helpers::open_empty(helpers::Kind::Sqlite, ring)
+            .await
+            .unwrap();
         let mut damaged = text.lines().take(4).collect::<Vec<_>>().join("\n");
         damaged.push_str("\n{\"t\":\"users\",\"r\":{\"id\":5}}\n");
         let r = dst.restore_dump(&mut damaged.as_bytes(), &mut |_| {}).await;

@@ -96,7 +96,7 @@ pub(crate) async fn assign(
             .store()
             .user_by_id(u)
             .await?
-            .is_some_and(|u| u.role == Role::Caseworker && !u.disabled);
+            .is_some_and(|u| u.role == Role::Caseworker && u.active());
         if !ok {
             return Err(WebError::BadRequest);
         }

@@ -67,7 +67,7 @@ pub(super) async fn caseworker_options(
     let users = state.store().list_users().await?;
     Ok(users
         .into_iter()
-        .filter(|u| u.role == Role::Caseworker && !u.disabled)
+        .filter(|u| u.role == Role::Caseworker && u.active())
         .map(|u| (u.id.0, u.username.into_inner()))
         .collect())
 }
