@@ -5,6 +5,7 @@ use reunite_domain::{CaseStatus, Clock, Lang, Relation, Role, TracingRequest, Us
 use reunite_store::{CaseActor, NewUser, Store};
 
 /// Fictional staff accounts (they cannot sign in: their passwords are random and unknown).
+/// Made on the server, so confirmed at once (no second administrator needed).
 const STAFF: &[(&str, Role)] = &[
     ("demo-caseworker-1", Role::Caseworker),
     ("demo-caseworker-2", Role::Caseworker),
