@@ -326,6 +326,49 @@ both_backends!(
 );
 
 both_backends!(
+    a_member_account_is_disabled_at_once_and_re_enabled_by_two,
+    |db: TestDb| async move {
+        let s = &db.store;
+        let a = admin(s, "admin-a").await;
+        let b = admin(s, "admin-b").await;
+        let m = s
+            .create_user(&new_user("a-mother", Role::Member), "cli", T0)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.change_account(&m, Role::Member, true, &a, "user:a", T0)
+                .await
+                .unwrap(),
+            AccountUpdate::Done
+        );
+        assert_eq!(
+            s.change_account(&m, Role::Member, false, &a, "user:a", T0)
+                .await
+                .unwrap(),
+            AccountUpdate::Waiting
+        );
+        assert!(s.user_by_id(&m).await.unwrap().unwrap().disabled);
+        // What waits is a member's re-enabling: confirming anything else (a staff role)
+        // applies nothing.
+        assert_eq!(
+            s.confirm_account(&m, Role::Caseworker, true, &b, "user:b", T0)
+                .await
+                .unwrap(),
+            Confirmation::NotAsShown
+        );
+        assert_eq!(
+            s.confirm_account(&m, Role::Member, true, &b, "user:b", T0)
+                .await
+                .unwrap(),
+            Confirmation::Done
+        );
+        let u = s.user_by_id(&m).await.unwrap().unwrap();
+        assert!(u.active());
+        assert_eq!(u.role, Role::Member);
+    }
+);
+
+both_backends!(
     what_waits_survives_a_backup_and_restore,
     |db: TestDb| async move {
         let (ring, k1, k2) = helpers::ring();

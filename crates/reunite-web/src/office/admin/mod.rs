@@ -343,12 +343,9 @@ pub(crate) async fn confirm_user(
     staff.check_csrf(&form.csrf)?;
     staff.recent(&state, "/office/users")?;
     let t = staff.t();
-    let Some(role) = form
-        .role
-        .parse::<Role>()
-        .ok()
-        .filter(|r| *r != Role::Member)
-    else {
+    // Any role, a member's too (re-enabling a mother's account waits like any other): the
+    // store applies only what waits, and only if it is what this role names.
+    let Ok(role) = form.role.parse::<Role>() else {
         return users_page(&state, &staff, Message::bad("error.role", t), String::new()).await;
     };
     let actor = staff.actor(&state).await?;
