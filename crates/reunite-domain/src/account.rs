@@ -56,6 +56,69 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         Vocab::as_str(self)
     }
+
+    /// How far a role reaches: an admin reaches everything, a caseworker cases and what hangs
+    /// on them, a reviewer or a researcher less; a member only her own case.
+    fn reach(self) -> u8 {
+        match self {
+            Role::Admin => 3,
+            Role::Caseworker => 2,
+            Role::Reviewer | Role::Researcher => 1,
+            Role::Member => 0,
+        }
+    }
+
+    /// Whether moving an account from `self` to `to` is a lowering: `to` reaches strictly
+    /// less. A move across (reviewer to researcher and back) is not a lowering, nor is
+    /// staying.
+    pub fn lowers_to(self, to: Role) -> bool {
+        to.reach() < self.reach()
+    }
+}
+
+/// Four eyes for staff accounts: what an administrator asks for an existing account, split
+/// into what applies at once and what waits for a *different* administrator. Whatever takes
+/// reach away (a lowering, a disabling) applies at once, so one administrator can always
+/// stop a compromised account; whatever gives reach (a move to a role that is not a
+/// lowering, re-enabling a disabled account) waits. A new account made on the office's
+/// pages waits as a whole (it cannot sign in until confirmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountPlan {
+    /// The role from now on.
+    pub role: Role,
+    /// Disabled from now on.
+    pub disabled: bool,
+    /// The role the account gets when another administrator confirms.
+    pub pending_role: Option<Role>,
+    /// Whether the account is enabled when another administrator confirms.
+    pub pending_enable: bool,
+}
+
+impl AccountPlan {
+    /// Splits the change from (`role`, `disabled`) to (`to_role`, `to_disabled`).
+    pub fn new(role: Role, disabled: bool, to_role: Role, to_disabled: bool) -> AccountPlan {
+        let (now_role, pending_role) = if to_role == role || role.lowers_to(to_role) {
+            (to_role, None)
+        } else {
+            (role, Some(to_role))
+        };
+        let (now_disabled, pending_enable) = match (disabled, to_disabled) {
+            (_, true) => (true, false),
+            (true, false) => (true, true),
+            (false, false) => (false, false),
+        };
+        AccountPlan {
+            role: now_role,
+            disabled: now_disabled,
+            pending_role,
+            pending_enable,
+        }
+    }
+
+    /// Whether part of it waits for another administrator.
+    pub fn waits(&self) -> bool {
+        self.pending_role.is_some() || self.pending_enable
+    }
 }
 
 pub use crate::vocab::UnknownValue;
@@ -178,6 +241,46 @@ impl fmt::Debug for Username {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_gives_reach_waits_and_what_takes_it_applies_at_once() {
+        use Role::*;
+        // (from, to): lowering?
+        for (from, to, lowers) in [
+            (Admin, Caseworker, true),
+            (Admin, Reviewer, true),
+            (Admin, Researcher, true),
+            (Caseworker, Reviewer, true),
+            (Caseworker, Researcher, true),
+            (Caseworker, Admin, false),
+            (Reviewer, Admin, false),
+            (Researcher, Admin, false),
+            (Reviewer, Caseworker, false),
+            (Researcher, Caseworker, false),
+            (Reviewer, Researcher, false),
+            (Researcher, Reviewer, false),
+            (Admin, Admin, false),
+        ] {
+            assert_eq!(from.lowers_to(to), lowers, "{from:?} -> {to:?}");
+        }
+        let p = AccountPlan::new(Caseworker, false, Admin, false);
+        assert_eq!(
+            (p.role, p.pending_role, p.waits()),
+            (Caseworker, Some(Admin), true)
+        );
+        let p = AccountPlan::new(Admin, false, Reviewer, false);
+        assert_eq!((p.role, p.pending_role, p.waits()), (Reviewer, None, false));
+        let p = AccountPlan::new(Admin, false, Admin, false);
+        assert!(!p.waits());
+        // Disabling applies at once, even together with a raise (which still waits).
+        let p = AccountPlan::new(Reviewer, false, Admin, true);
+        assert!(p.disabled && !p.pending_enable);
+        assert_eq!(p.pending_role, Some(Admin));
+        // Re-enabling waits; lowering at the same time applies at once.
+        let p = AccountPlan::new(Admin, true, Reviewer, false);
+        assert!(p.disabled && p.pending_enable && p.waits());
+        assert_eq!((p.role, p.pending_role), (Reviewer, None));
+    }
 
     #[test]
     fn usernames_are_normalised_and_checked() {

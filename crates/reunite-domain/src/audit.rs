@@ -18,8 +18,11 @@ pub enum Action {
     ReauthFailed,
     /// A staff account was created.
     AccountCreate,
-    /// A staff account was changed (role, disabled, second factor reset).
+    /// A staff account was changed (role, disabled, second factor reset), or a change that
+    /// gives it more reach was asked for (it waits for another administrator) or cancelled.
     AccountChange,
+    /// A second administrator confirmed a new account, a raise or a re-enabling.
+    AccountConfirm,
     /// A password was changed.
     PasswordChange,
     /// A second factor was enrolled.
@@ -53,7 +56,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::SignOut,
@@ -61,6 +64,7 @@ impl Action {
         Action::ReauthFailed,
         Action::AccountCreate,
         Action::AccountChange,
+        Action::AccountConfirm,
         Action::PasswordChange,
         Action::SecondFactorEnrol,
         Action::AuditRead,
@@ -87,6 +91,7 @@ impl Action {
             Action::ReauthFailed => "reauth_failed",
             Action::AccountCreate => "account_create",
             Action::AccountChange => "account_change",
+            Action::AccountConfirm => "account_confirm",
             Action::PasswordChange => "password_change",
             Action::SecondFactorEnrol => "second_factor_enrol",
             Action::AuditRead => "audit_read",

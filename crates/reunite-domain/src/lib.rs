@@ -16,7 +16,7 @@ pub mod time;
 pub mod travel;
 pub mod vocab;
 
-pub use account::{Duty, Lang, Role, UserId, Username, UsernameError};
+pub use account::{AccountPlan, Duty, Lang, Role, UserId, Username, UsernameError};
 pub use audit::{Action, AuditEvent, NewAuditEvent};
 pub use case::CaseStatus;
 pub use record::{

@@ -42,7 +42,9 @@ pub use platform::dump::{DumpStats, NOT_DUMPED, dumped_tables};
 pub use platform::keys::SystemKey;
 pub use platform::rotate::RotationReport;
 pub use platform::sessions::{Session, SessionStage};
-pub use platform::users::{NewUser, User, UserSummary};
+pub use platform::users::{
+    AccountUpdate, Cancellation, Confirmation, NewUser, PendingChange, User, UserSummary,
+};
 pub use travel::{
     AlertView, BoardRow, CheckinKind, CheckinTarget, CheckinView, Delivery, EscalationReport,
     NewTrip, OutboxItem, TripContact, TripDetail, TripMeta, TripPlaces, TripPlan, TripStatus,

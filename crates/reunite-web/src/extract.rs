@@ -181,7 +181,8 @@ pub(crate) async fn load_session(
     let Some(user) = store.user_by_id(&session.user_id).await? else {
         return Ok(None);
     };
-    if user.disabled {
+    // Disabled, or new and not yet confirmed by a second administrator: no session counts.
+    if !user.active() {
         return Ok(None);
     }
     // Write the activity time at most every 30 s to spare the database.

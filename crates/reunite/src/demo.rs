@@ -10,6 +10,7 @@ pub const DEMO_CASEWORKER: &str = "caseworker";
 pub const DEMO_TEAM: &str = "Demo team";
 
 /// Fictional staff accounts (they cannot sign in: their passwords are random and unknown).
+/// Made on the server, so confirmed at once (no second administrator needed).
 const STAFF: &[(&str, Role)] = &[
     ("demo-caseworker-1", Role::Caseworker),
     ("demo-caseworker-2", Role::Caseworker),

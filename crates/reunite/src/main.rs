@@ -35,6 +35,10 @@ enum Command {
     Serve(cmd::platform::ServeArgs),
     /// Creates a throw-away installation with fictional data and serves it.
     Demo(cmd::platform::DemoArgs),
+    /// Staff accounts made on the server (confirmed at once; on the office's pages an
+    /// account made by one administrator waits for another).
+    #[command(subcommand)]
+    Users(cmd::users::UsersCmd),
     /// Master key operations.
     #[command(subcommand)]
     Keys(cmd::ops::KeysCmd),
@@ -133,6 +137,7 @@ fn main() -> std::process::ExitCode {
                     Command::Init(a) => cmd::platform::init(a).await,
                     Command::Serve(a) => cmd::platform::serve(a).await,
                     Command::Demo(a) => cmd::platform::demo(a).await,
+                    Command::Users(c) => cmd::users::run(c).await,
                     Command::Keys(c) => cmd::ops::keys(c).await,
                     Command::Audit(c) => cmd::ops::audit(c).await,
                     Command::Backup(a) => cmd::ops::backup(a).await,

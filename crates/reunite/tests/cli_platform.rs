@@ -161,6 +161,90 @@ fn init_rotate_verify_backup_restore() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
 }
 
+/// An office with one administrator makes its second on the server: confirmed at once (on
+/// the office's pages an account made by one administrator waits for another).
+#[test]
+fn users_add_makes_a_confirmed_account_on_the_server() {
+    let dir = tmp("users");
+    let d = dir.to_str().unwrap();
+    ok(&["init", "--data", d]);
+    let out = ok(&[
+        "users",
+        "add",
+        "--data",
+        d,
+        "--role",
+        "admin",
+        "--username",
+        "Second.Admin",
+    ]);
+    assert!(
+        out.contains("Created the account second.admin (admin)"),
+        "{out}"
+    );
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("One-time password:"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(password.len() >= 20);
+    // Clear refusals: a taken name, a bad name, a role that is not staff.
+    let e = fails(&[
+        "users",
+        "add",
+        "--data",
+        d,
+        "--role",
+        "caseworker",
+        "--username",
+        "second.admin",
+    ]);
+    assert!(e.contains("already taken"), "{e}");
+    let e = fails(&[
+        "users",
+        "add",
+        "--data",
+        d,
+        "--role",
+        "caseworker",
+        "--username",
+        "a b",
+    ]);
+    assert!(e.contains("is not valid"), "{e}");
+    let e = fails(&[
+        "users",
+        "add",
+        "--data",
+        d,
+        "--role",
+        "member",
+        "--username",
+        "mother",
+    ]);
+    assert!(e.contains("invalid value 'member'"), "{e}");
+    // Both accounts are confirmed, nothing waits, and the audit chain holds the creation.
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             print([r for r in c.execute('SELECT role, confirmed, pending_by FROM users ORDER BY created_at')]); \
+             print([r for r in c.execute(\"SELECT actor, detail FROM audit_events WHERE action = 'account_create' ORDER BY seq\")])",
+            dir.join("reunite.db").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(
+        rows,
+        "[('admin', 1, None), ('admin', 1, None)]\n[('cli', 'admin'), ('cli', 'admin')]\n"
+    );
+    assert!(ok(&["audit", "verify", "--data", d]).contains("intact"));
+}
+
 #[test]
 fn audit_verify_fails_on_tampering() {
     let dir = tmp("tamper");

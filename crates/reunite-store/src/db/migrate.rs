@@ -48,6 +48,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/postgres/0007_wrong_pins.sql"),
     ),
     (
+        8,
+        "account_confirmation",
+        include_str!("../../migrations/sqlite/0008_account_confirmation.sql"),
+        include_str!("../../migrations/postgres/0008_account_confirmation.sql"),
+    ),
+    (
         9,
         "teams",
         include_str!("../../migrations/sqlite/0009_teams.sql"),

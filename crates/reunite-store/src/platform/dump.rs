@@ -19,6 +19,8 @@ enum Kind {
     Blob,
     OptBlob,
     OptInt,
+    /// An integer that dumps from before its column existed lack: restored as this value.
+    IntOr(i64),
 }
 
 /// Tables in restore order (parents before children), with their columns.
@@ -50,6 +52,11 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("disabled", Kind::Int),
             ("created_at", Kind::Int),
             ("updated_at", Kind::Int),
+            // Four eyes (migration 8); older dumps restore their accounts confirmed.
+            ("confirmed", Kind::IntOr(1)),
+            ("pending_by", Kind::OptText),
+            ("pending_role", Kind::OptText),
+            ("pending_enable", Kind::IntOr(0)),
         ],
     ),
     (
@@ -348,7 +355,7 @@ impl Store {
                         Kind::OptText => r
                             .try_get::<Option<String>, _>(*name)?
                             .map_or(Value::Null, Value::String),
-                        Kind::Int => Value::from(r.try_get::<i64, _>(*name)?),
+                        Kind::Int | Kind::IntOr(_) => Value::from(r.try_get::<i64, _>(*name)?),
                         Kind::Blob => Value::String(B64.encode(r.try_get::<Vec<u8>, _>(*name)?)),
                         Kind::OptBlob => r
                             .try_get::<Option<Vec<u8>>, _>(*name)?
@@ -459,6 +466,10 @@ impl Store {
                     Kind::OptInt => match val {
                         Value::Null => query.bind(None::<i64>),
                         v => query.bind(Some(v.as_i64().ok_or_else(missing)?)),
+                    },
+                    Kind::IntOr(default) => match val {
+                        Value::Null => query.bind(*default),
+                        v => query.bind(v.as_i64().ok_or_else(missing)?),
                     },
                 };
             }

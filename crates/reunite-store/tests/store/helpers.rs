@@ -86,6 +86,27 @@ pub async fn open_with(kind: Kind, ring: KeyRing) -> Option<TestDb> {
     })
 }
 
+/// A fresh, empty database (no system keys yet), as a restore needs.
+pub async fn open_empty(kind: Kind, ring: KeyRing) -> Option<Store> {
+    let dir = std::env::temp_dir().join(unique("reunite-restore"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut o = match kind {
+        Kind::Sqlite => {
+            reunite_store::OpenOptions::new(reunite_store::sqlite::url_for_path(&dir.join("r.db")))
+        }
+        Kind::Postgres => {
+            let url = std::env::var("REUNITE_TEST_POSTGRES_URL")
+                .ok()
+                .filter(|u| !u.is_empty())?;
+            let mut o = reunite_store::OpenOptions::new(url);
+            o.pg_schema = Some(unique("r"));
+            o
+        }
+    };
+    o.max_connections = 2;
+    Some(Store::open(o, ring).await.unwrap())
+}
+
 /// Writes one test function per backend.
 macro_rules! both_backends {
     ($name:ident, $body:expr) => {

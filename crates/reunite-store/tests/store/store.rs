@@ -47,12 +47,17 @@ both_backends!(
         let again = s.create_user(&new_user("KIM.CASEWORKER"), "cli", T0).await;
         assert!(matches!(again, Err(StoreError::Conflict(_))));
         assert_eq!(s.count_users().await.unwrap(), 1);
-        s.update_account(&id, Role::Admin, true, "cli", T0)
+        // Lowering and disabling apply at once (raises wait: tests in accounts.rs).
+        let admin = s
+            .create_user(&new_user("an.admin"), "cli", T0)
+            .await
+            .unwrap();
+        s.change_account(&id, Role::Reviewer, true, &admin, "cli", T0)
             .await
             .unwrap();
         let u = s.user_by_id(&id).await.unwrap().unwrap();
         assert!(u.disabled);
-        assert_eq!(u.role, Role::Admin);
+        assert_eq!(u.role, Role::Reviewer);
     }
 );
 
@@ -340,7 +345,7 @@ both_backends!(
             };
             let ring = KeyRing::new(MasterKey::from_text(&key.to_text()).unwrap(), vec![]);
             // A fresh, empty database (no system keys yet).
-            let Some(dst) = open_empty(target, ring).await else {
+            let Some(dst) = helpers::open_empty(target, ring).await else {
                 continue;
             };
             dst.restore_dump(&mut buf.as_slice(), &mut |_| {})
@@ -357,7 +362,9 @@ both_backends!(
         }
         // A damaged dump changes nothing.
         let (ring, _, _) = helpers::ring();
-        let dst = open_empty(helpers::Kind::Sqlite, ring).await.unwrap();
+        let dst = helpers::open_empty(helpers::Kind::Sqlite, ring)
+            .await
+            .unwrap();
         let mut damaged = text.lines().take(4).collect::<Vec<_>>().join("\n");
         damaged.push_str("\n{\"t\":\"users\",\"r\":{\"id\":5}}\n");
         let r = dst.restore_dump(&mut damaged.as_bytes(), &mut |_| {}).await;
@@ -370,26 +377,6 @@ both_backends!(
         assert_eq!(n, 0);
     }
 );
-
-async fn open_empty(kind: helpers::Kind, ring: KeyRing) -> Option<reunite_store::Store> {
-    let dir = std::env::temp_dir().join(helpers::unique("reunite-restore"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut o = match kind {
-        helpers::Kind::Sqlite => {
-            reunite_store::OpenOptions::new(reunite_store::sqlite::url_for_path(&dir.join("r.db")))
-        }
-        helpers::Kind::Postgres => {
-            let url = std::env::var("REUNITE_TEST_POSTGRES_URL")
-                .ok()
-                .filter(|u| !u.is_empty())?;
-            let mut o = reunite_store::OpenOptions::new(url);
-            o.pg_schema = Some(helpers::unique("r"));
-            o
-        }
-    };
-    o.max_connections = 2;
-    Some(reunite_store::Store::open(o, ring).await.unwrap())
-}
 
 both_backends!(
     every_table_is_dumped_or_deliberately_left_out,

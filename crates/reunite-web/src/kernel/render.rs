@@ -89,8 +89,26 @@ pub(crate) struct UserRow {
     pub role_label: &'static str,
     pub second_factor: bool,
     pub disabled: bool,
+    /// False for a new account that waits for a second administrator.
+    pub confirmed: bool,
     pub created: String,
     pub is_self: bool,
+}
+
+/// Something that waits for a second administrator (issue 16, finding 8).
+pub(crate) struct PendingRow {
+    pub id: String,
+    pub username: String,
+    /// What waits, in words.
+    pub what: String,
+    /// The user name of the administrator who asked.
+    pub by: String,
+    /// Asked by whoever is looking: only another administrator may confirm.
+    pub by_me: bool,
+    /// The role the account will have (sent back with the confirmation).
+    pub role: &'static str,
+    /// `1` when the account will be enabled (sent back with the confirmation).
+    pub enable: &'static str,
 }
 
 #[derive(Template)]
@@ -100,8 +118,10 @@ pub(crate) struct UsersPage {
     pub title: &'static str,
     pub nav: Option<Nav>,
     pub users: Vec<UserRow>,
+    pub pending: Vec<PendingRow>,
     pub roles: Vec<(&'static str, &'static str)>,
     pub error: Option<&'static str>,
+    pub notice: Option<&'static str>,
     pub form_username: String,
 }
 

@@ -26,6 +26,8 @@ pub(crate) fn routes() -> Router<OfficeState> {
         .route("/office/lang", post(auth::set_lang))
         .route("/office/users", get(admin::users).post(admin::create_user))
         .route("/office/users/{id}", post(admin::update_user))
+        .route("/office/users/{id}/confirm", post(admin::confirm_user))
+        .route("/office/users/{id}/cancel", post(admin::cancel_user))
         .route("/office/audit", get(admin::audit))
         .merge(assignments::routes())
         .merge(cases::routes())

@@ -84,6 +84,21 @@ async fn canaries_never_reach_logs_or_disk_in_clear() {
         &[("csrf", CANARIES[6]), ("role", "admin")],
     )
     .await;
+    // Confirming and cancelling what waits for a second administrator.
+    c.post(
+        "/office/users/nonexistent/confirm",
+        &[
+            ("csrf", &csrf),
+            ("role", CANARIES[6]),
+            ("enable", CANARIES[6]),
+        ],
+    )
+    .await;
+    c.post(
+        &format!("/office/users/{}/cancel", CANARIES[4]),
+        &[("csrf", &csrf)],
+    )
+    .await;
     c.get(&format!("/office/audit?page={}", CANARIES[5])).await;
 
     // Every test's logs (the strict search); this test's own were captured.

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod accounts;
 mod cases;
 mod client_limits;
 mod dna;

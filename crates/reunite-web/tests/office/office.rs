@@ -416,6 +416,31 @@ async fn admin_creates_a_caseworker_who_then_signs_in_and_roles_hold() {
         .await;
     assert_eq!(p.status, 403);
 
+    // A second administrator confirms the account (four eyes: accounts.rs); until then
+    // its one-time password opens nothing.
+    let (mut second, _, _) = app
+        .sign_in_as(
+            "second.admin",
+            reunite_domain::Role::Admin,
+            reunite_domain::Lang::En,
+        )
+        .await;
+    let id = app
+        .store
+        .user_by_username(&Username::parse("park.caseworker").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let csrf = second.csrf_of("/office/users").await;
+    let p = second
+        .post(
+            &format!("/office/users/{}/confirm", id.0),
+            &[("csrf", &csrf), ("role", "caseworker"), ("enable", "0")],
+        )
+        .await;
+    assert_eq!(p.location(), "/office/users", "{}", p.body);
+
     // The caseworker signs in with the one-time password and lands in setup.
     let mut cw = Client::new(&app);
     let p = cw

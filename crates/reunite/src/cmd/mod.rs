@@ -7,3 +7,4 @@ pub mod names;
 pub mod ops;
 pub mod platform;
 pub mod travel;
+pub mod users;

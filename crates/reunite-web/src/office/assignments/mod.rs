@@ -44,7 +44,7 @@ async fn case_staff(state: &OfficeState) -> Result<Vec<(String, String)>, WebErr
         .list_users()
         .await?
         .into_iter()
-        .filter(|u| matches!(u.role, Role::Caseworker | Role::Admin) && !u.disabled)
+        .filter(|u| matches!(u.role, Role::Caseworker | Role::Admin) && u.active())
         .map(|u| (u.id.0, u.username.into_inner()))
         .collect();
     users.sort_by(|a, b| a.1.cmp(&b.1));

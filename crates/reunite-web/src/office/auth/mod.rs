@@ -145,12 +145,15 @@ pub(crate) async fn login(
         Ok(name) => store.user_by_username(&name).await?,
         Err(_) => None,
     };
-    let user = user.filter(|u| !u.disabled);
     let phc = user.as_ref().map(|u| u.password_phc.expose().clone());
     let policy = state.cfg().password_policy;
     let verdict = check_password(&state, phc, form.password.clone()).await;
+    // A disabled account, and a new one that no second administrator has confirmed (issue
+    // 16, finding 8), is refused only after its password was verified as usual: the same
+    // work, the same page and the same audit event as a wrong password, so the answer says
+    // nothing about the account.
     let (user, rehash) = match (user, verdict) {
-        (Some(u), Verdict::Pass { rehash }) => (u, rehash),
+        (Some(u), Verdict::Pass { rehash }) if u.active() => (u, rehash),
         _ => return fail_sign_in(&state, t, now).await,
     };
     // The second factor, when enrolled, is required; a code is accepted once.
