@@ -90,18 +90,20 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<(), S
     )
     .execute(&mut *conn)
     .await?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-        .fetch_one(&mut *conn)
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
         .await?;
-    let current = current.unwrap_or(0);
+    let current = applied.iter().copied().max().unwrap_or(0);
     if current > latest_version() {
         return Err(StoreError::SchemaTooNew {
             found: current,
             known: latest_version(),
         });
     }
+    // Every known migration not yet recorded, in order — also one numbered below the
+    // newest applied (two features developed side by side may land in either order).
     for &(version, name, lite, pg) in MIGRATIONS {
-        if version <= current {
+        if applied.contains(&version) {
             continue;
         }
         let sql = match backend {
