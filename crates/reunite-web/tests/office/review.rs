@@ -182,6 +182,11 @@ async fn from_request_to_connection_with_consent_and_two_approvers() {
     // And no member page for staff.
     assert_eq!(a.get("/member").await.location(), "/office");
 
+    // Four eyes on her answer: the verifier cannot record it for her.
+    let r = step(&mut a, &id, "consent", &[]).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("cannot also record"), "{}", r.body);
+    assert_eq!(state_of(&app, &id).await, MatchState::Asked);
     // The verifier cannot be the second approver; no connection before approval.
     let csrf = home.input("csrf").unwrap();
     let p = m
