@@ -145,7 +145,10 @@ impl Store {
             )
         });
         let (_g, mut tx) = self.begin_write().await?;
-        self.append_audit_in(&mut tx, &checkin_event, now).await?;
+        // Rows first, the audit events last: on PostgreSQL the audit event takes the audit
+        // chain's lock until commit, and every other writer of a trip (ending it, escalation,
+        // wrong PINs) locks the trip's row before that lock; taking them the other way round
+        // here deadlocked with an office ending the trip at the same moment.
         let q = self.backend.sql(
             "INSERT INTO trip_checkins (id, trip_id, kind, at, city_enc, spaced) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -188,9 +191,12 @@ impl Store {
                  AND alert_id IN (SELECT id FROM trip_alerts WHERE trip_id = $1)",
             );
             sqlx::query(&q).bind(trip_id).execute(&mut *tx).await?;
-            self.append_audit_in(&mut tx, &alert_event, now).await?;
             self.insert_alert(&mut tx, trip_id, Stage::Duress, now, now)
                 .await?;
+        }
+        self.append_audit_in(&mut tx, &checkin_event, now).await?;
+        if kind == CheckinKind::Duress {
+            self.append_audit_in(&mut tx, &alert_event, now).await?;
         }
         tx.commit().await?;
         Ok(())
