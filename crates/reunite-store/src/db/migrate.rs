@@ -47,6 +47,13 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_wrong_pins.sql"),
         include_str!("../../migrations/postgres/0007_wrong_pins.sql"),
     ),
+    // 0008 and 0009 belong to another change; 0010 depends on 0007 only.
+    (
+        10,
+        "second_person",
+        include_str!("../../migrations/sqlite/0010_second_person.sql"),
+        include_str!("../../migrations/postgres/0010_second_person.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
