@@ -203,7 +203,8 @@ impl Store {
     }
 
     /// Inserts an alert and its outgoing messages unless it exists. True if inserted. After
-    /// a duress check-in on the trip, nothing is queued for the traveller herself.
+    /// a duress check-in on the trip, nothing is queued for the traveller herself. Every
+    /// alert inserted counts in `trips.alert_seq` and drops a waiting end proposal.
     pub(super) async fn insert_alert(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -229,6 +230,14 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        // One more alert on the trip: a request to end it that waits for a second person was
+        // made before this alert and is dropped, and an end being decided right now (which
+        // compares alert_seq) fails instead of passing over it (issue 16, finding 4).
+        let q = self.backend.sql(
+            "UPDATE trips SET alert_seq = alert_seq + 1, end_proposed_at = 0, \
+             end_proposed_by = '' WHERE id = $1",
+        );
+        sqlx::query(&q).bind(trip_id).execute(&mut **tx).await?;
         let q = self
             .backend
             .sql("SELECT COUNT(*) FROM trip_checkins WHERE trip_id = $1 AND kind = 'duress'");
