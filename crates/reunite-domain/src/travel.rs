@@ -134,6 +134,93 @@ impl Stage {
             Stage::WrongPins => &[Target::OnCall],
         }
     }
+
+    /// Whether closing an alert of this kind takes two different people (issue 16,
+    /// finding 4). Duress and many wrong PINs do: each says that someone hostile may be
+    /// acting — holding her, or holding her number and guessing her PIN — and nothing on her
+    /// side can clear it. Once closed, nothing brings the signal back by itself: a coercer
+    /// makes her check in on time, a guesser who has hit her PIN checks in for her instead
+    /// of typing wrong ones. So whoever closes it alone, coerced or mistaken, silences the
+    /// only sign. A missed check-in does not: it is about her being late, the next missed
+    /// deadline raises the next alert anyway, and the on-call caseworker must be able to
+    /// clear it alone at night.
+    pub fn needs_two_people(self) -> bool {
+        matches!(self, Stage::Duress | Stage::WrongPins)
+    }
+
+    /// Whether this is an alert to the office (on-call and above), as the board counts open
+    /// alerts; the reminder goes to her alone.
+    pub fn is_office(self) -> bool {
+        self >= Stage::OnCall
+    }
+}
+
+/// The two-person rule (issue 16, finding 4): what one person's step on an alert, or on
+/// ending a trip, does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoPerson {
+    /// Done: the alert is closed, or the trip ended.
+    Done,
+    /// Recorded as a proposal: nothing else changes until a second, different person
+    /// confirms it.
+    Proposed,
+}
+
+/// Why a step under the two-person rule is refused (nothing is changed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoPersonRefusal {
+    /// The person who proposed it tries to confirm it herself.
+    SamePerson,
+    /// A confirmation, but nobody has proposed anything (or the proposal was dropped).
+    NothingToConfirm,
+    /// A first step while a proposal already waits: confirm it (as someone else) instead.
+    ProposalWaiting,
+    /// Only the office closes alerts and ends trips under the rule, never a member account
+    /// (a mother's own account may be in other hands, like her phone).
+    NotOffice,
+}
+
+impl std::fmt::Display for TwoPersonRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message_key())
+    }
+}
+
+impl TwoPersonRefusal {
+    /// Message key for the user interface.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            TwoPersonRefusal::SamePerson => "travel.refused.same_person",
+            TwoPersonRefusal::NothingToConfirm => "travel.refused.nothing_to_confirm",
+            TwoPersonRefusal::ProposalWaiting => "travel.refused.proposal_waiting",
+            TwoPersonRefusal::NotOffice => "travel.refused.not_office",
+        }
+    }
+}
+
+/// One person's step under the two-person rule. `needs_two`: whether the thing takes two
+/// people now (an alert of a [`Stage::needs_two_people`] kind; a trip with an open office
+/// alert). `proposed_by`: who proposed it, if anyone. `actor`: who asks (an account id).
+/// `confirm`: she asks to confirm a proposal rather than to take the first step.
+///
+/// * A first step on something that needs one person is done at once (and drops a proposal
+///   made while it needed two).
+/// * A first step on something that needs two is a proposal, unless one waits already.
+/// * A confirmation is done if someone else proposed it; refused to the proposer herself.
+pub fn two_person_step(
+    needs_two: bool,
+    proposed_by: Option<&str>,
+    actor: &str,
+    confirm: bool,
+) -> Result<TwoPerson, TwoPersonRefusal> {
+    match (confirm, proposed_by) {
+        (false, _) if !needs_two => Ok(TwoPerson::Done),
+        (false, None) => Ok(TwoPerson::Proposed),
+        (false, Some(_)) => Err(TwoPersonRefusal::ProposalWaiting),
+        (true, None) => Err(TwoPersonRefusal::NothingToConfirm),
+        (true, Some(p)) if p == actor => Err(TwoPersonRefusal::SamePerson),
+        (true, Some(_)) => Ok(TwoPerson::Done),
+    }
 }
 
 /// Who an alert goes to.
@@ -303,6 +390,31 @@ pub fn valid_pin(pin: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_people_close_what_one_cannot() {
+        use TwoPersonRefusal::*;
+        let step = two_person_step;
+        // One person suffices: done at once, even over a proposal made while two were needed.
+        assert_eq!(step(false, None, "a", false), Ok(TwoPerson::Done));
+        assert_eq!(step(false, Some("a"), "a", false), Ok(TwoPerson::Done));
+        // Two are needed: the first step is a proposal, and only one waits at a time.
+        assert_eq!(step(true, None, "a", false), Ok(TwoPerson::Proposed));
+        assert_eq!(step(true, Some("a"), "a", false), Err(ProposalWaiting));
+        assert_eq!(step(true, Some("a"), "b", false), Err(ProposalWaiting));
+        // The confirmation: by anyone but the proposer, and only of a proposal.
+        assert_eq!(step(true, Some("a"), "a", true), Err(SamePerson));
+        assert_eq!(step(false, Some("a"), "a", true), Err(SamePerson));
+        assert_eq!(step(true, Some("a"), "b", true), Ok(TwoPerson::Done));
+        assert_eq!(step(true, None, "b", true), Err(NothingToConfirm));
+        // Which alerts need two.
+        let two: Vec<Stage> = Stage::ALL
+            .into_iter()
+            .filter(|s| s.needs_two_people())
+            .collect();
+        assert_eq!(two, vec![Stage::Duress, Stage::WrongPins]);
+        assert!(!Stage::Reminder.is_office() && Stage::OnCall.is_office());
+    }
 
     fn utc(s: &str) -> Timestamp {
         let t: jiff::Timestamp = s.parse().unwrap();

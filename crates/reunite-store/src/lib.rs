@@ -46,8 +46,9 @@ pub use platform::users::{
     AccountUpdate, Cancellation, Confirmation, NewUser, PendingChange, User, UserSummary,
 };
 pub use travel::{
-    AlertView, BoardRow, CheckinKind, CheckinTarget, CheckinView, Delivery, EscalationReport,
-    NewTrip, OutboxItem, TripContact, TripDetail, TripMeta, TripPlaces, TripPlan, TripStatus,
+    AlertAck, AlertView, BoardRow, CheckinKind, CheckinTarget, CheckinView, Delivery,
+    EscalationReport, NewTrip, OutboxItem, TripContact, TripDetail, TripMeta, TripPlaces, TripPlan,
+    TripStatus, TwoPerson, TwoPersonRefusal,
 };
 
 use reunite_crypto::{CryptoError, KeyRing};
@@ -129,6 +130,10 @@ pub enum StoreError {
     /// The review rules refuse the step (nothing was changed).
     #[error("refused: {0}")]
     Refused(reunite_domain::review::Refusal),
+    /// The two-person rule of travel alerts and trip endings refuses the step (nothing was
+    /// changed).
+    #[error("refused: {0}")]
+    SecondPerson(reunite_domain::travel::TwoPersonRefusal),
     /// A dump file that cannot be read back.
     #[error("line {line}: {message}")]
     Dump {

@@ -59,6 +59,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0009_teams.sql"),
         include_str!("../../migrations/postgres/0009_teams.sql"),
     ),
+    (
+        10,
+        "second_person",
+        include_str!("../../migrations/sqlite/0010_second_person.sql"),
+        include_str!("../../migrations/postgres/0010_second_person.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -145,7 +145,10 @@ impl Store {
             )
         });
         let (_g, mut tx) = self.begin_write().await?;
-        self.append_audit_in(&mut tx, &checkin_event, now).await?;
+        // Rows first, the audit events last: on PostgreSQL the audit event takes the audit
+        // chain's lock until commit, and every other writer of a trip (ending it, escalation,
+        // wrong PINs) locks the trip's row before that lock; taking them the other way round
+        // here deadlocked with an office ending the trip at the same moment.
         let q = self.backend.sql(
             "INSERT INTO trip_checkins (id, trip_id, kind, at, city_enc, spaced) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -188,16 +191,20 @@ impl Store {
                  AND alert_id IN (SELECT id FROM trip_alerts WHERE trip_id = $1)",
             );
             sqlx::query(&q).bind(trip_id).execute(&mut *tx).await?;
-            self.append_audit_in(&mut tx, &alert_event, now).await?;
             self.insert_alert(&mut tx, trip_id, Stage::Duress, now, now)
                 .await?;
+        }
+        self.append_audit_in(&mut tx, &checkin_event, now).await?;
+        if kind == CheckinKind::Duress {
+            self.append_audit_in(&mut tx, &alert_event, now).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
     /// Inserts an alert and its outgoing messages unless it exists. True if inserted. After
-    /// a duress check-in on the trip, nothing is queued for the traveller herself.
+    /// a duress check-in on the trip, nothing is queued for the traveller herself. Every
+    /// alert inserted counts in `trips.alert_seq` and drops a waiting end proposal.
     pub(super) async fn insert_alert(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -223,6 +230,14 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        // One more alert on the trip: a request to end it that waits for a second person was
+        // made before this alert and is dropped, and an end being decided right now (which
+        // compares alert_seq) fails instead of passing over it (issue 16, finding 4).
+        let q = self.backend.sql(
+            "UPDATE trips SET alert_seq = alert_seq + 1, end_proposed_at = 0, \
+             end_proposed_by = '' WHERE id = $1",
+        );
+        sqlx::query(&q).bind(trip_id).execute(&mut **tx).await?;
         let q = self
             .backend
             .sql("SELECT COUNT(*) FROM trip_checkins WHERE trip_id = $1 AND kind = 'duress'");

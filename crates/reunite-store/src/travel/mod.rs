@@ -4,7 +4,7 @@
 //! What identifies a journey is sealed under the trip's own data key: the plan (dates,
 //! purpose, reminder address, contacts) in `plan_enc`, the cities and places to stay in
 //! `places_enc`, each check-in's city in `trip_checkins.city_enc`, acknowledgement notes in
-//! `trip_alerts.ack_note_enc`. The check-in code is kept only as a keyed hash and the two
+//! `trip_alerts.ack_note_enc` and `proposal_note_enc`. The check-in code is kept only as a keyed hash and the two
 //! PINs only as Argon2id strings. The schedule and escalation state are in clear, so the
 //! scheduler runs without opening anything; it opens a plan only to address a message.
 //!
@@ -17,6 +17,15 @@
 //! (`checkin`), escalation and the outbox (`escalation`), the office's views
 //! (`office`), retention and the briefing (`retention`).
 //!
+//! A duress or "many wrong PINs" alert is closed, and a trip with an open office alert is
+//! ended, only by two different people (issue 16, finding 4; the rule is
+//! `reunite_domain::travel::two_person_step`): the first one's step is a proposal that
+//! changes nothing else, the second one's confirmation closes or ends. Each step is one
+//! transaction with its audit event and a compare-and-set, so two confirmations at once
+//! close once, and an alert raised while a trip is being ended (which adds one to
+//! `trips.alert_seq` and drops a waiting end proposal) makes the end fail instead of being
+//! lost.
+//!
 //! Escalation is restart-safe and idempotent: alerts are unique per (trip, deadline,
 //! stage), and a trip's `stage_sent` moves only with a compare-and-set on the deadline it
 //! was computed for, so a second run, a restart in the middle of a window or a second
@@ -27,6 +36,7 @@ use reunite_crypto::Zeroizing;
 use reunite_domain::Timestamp;
 pub use reunite_domain::travel::TripStatus;
 use reunite_domain::travel::{Schedule, Stage};
+pub use reunite_domain::travel::{TwoPerson, TwoPersonRefusal};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -147,6 +157,11 @@ pub struct TripMeta {
     pub last_checkin_at: Option<Timestamp>,
     /// Wrong PINs in the whole trip (a good check-in does not reset it).
     pub wrong_pins: i64,
+    /// A request to end the trip waiting for a second person: when, by which account id
+    /// (issue 16, finding 4). Dropped when an alert is raised; kept after the trip ends.
+    pub end_proposed: Option<(Timestamp, String)>,
+    /// How many alerts were raised for the trip (ending it is a compare-and-set on it).
+    pub alert_seq: i64,
     /// Registered.
     pub created_at: Timestamp,
 }
@@ -157,7 +172,8 @@ fn opt(ms: i64) -> Option<Timestamp> {
 
 const SELECT_META: &str = "SELECT id, case_id, status, schedule, briefing_lang, briefing_hash, \
      briefed_at, activated_at, returned_at, purged_at, next_due_at, stage_sent, \
-     last_checkin_at, wrong_pins, created_at FROM trips";
+     last_checkin_at, wrong_pins, end_proposed_at, end_proposed_by, alert_seq, created_at \
+     FROM trips";
 
 fn meta_from_row(r: &sqlx::any::AnyRow) -> Result<TripMeta, StoreError> {
     let status: String = r.try_get("status")?;
@@ -185,6 +201,11 @@ fn meta_from_row(r: &sqlx::any::AnyRow) -> Result<TripMeta, StoreError> {
         stage_sent: r.try_get("stage_sent")?,
         last_checkin_at: opt(r.try_get("last_checkin_at")?),
         wrong_pins: r.try_get("wrong_pins")?,
+        end_proposed: match opt(r.try_get("end_proposed_at")?) {
+            Some(at) => Some((at, r.try_get("end_proposed_by")?)),
+            None => None,
+        },
+        alert_seq: r.try_get("alert_seq")?,
         created_at: Timestamp(r.try_get("created_at")?),
     })
 }
@@ -267,8 +288,30 @@ pub struct AlertView {
     pub deadline_at: Timestamp,
     /// When it was raised.
     pub raised_at: Timestamp,
-    /// Acknowledgement: when, by which account id, the note.
+    /// The first acknowledgement of an alert that needs two people, waiting for a second,
+    /// different one (or, once closed, the first of the two): when, by which account id,
+    /// her note.
+    pub proposed: Option<(Timestamp, String, String)>,
+    /// Acknowledgement, which closes the alert (for an alert that needs two people: the
+    /// second person's confirmation): when, by which account id, the note.
     pub acked: Option<(Timestamp, String, String)>,
+}
+
+impl AlertView {
+    /// An alert to the office (on-call and above) that is not closed: what the board lists,
+    /// and what makes ending the trip take two people. Half-acknowledged alerts are open.
+    pub fn is_open(&self) -> bool {
+        self.acked.is_none() && self.stage.is_office()
+    }
+}
+
+/// What one person's acknowledgement of an alert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertAck {
+    /// The alert's trip.
+    pub trip_id: String,
+    /// Closed, or (duress, many wrong PINs) recorded as a proposal for a second person.
+    pub step: TwoPerson,
 }
 
 impl std::fmt::Debug for AlertView {

@@ -1,12 +1,14 @@
-//! Registering a trip and moving it through its statuses.
+//! Registering a trip and moving it through its statuses (ending one with an open alert
+//! takes two people).
 
+use super::office::office_person;
 use super::{NewTrip, SELECT_META, TripMeta, code_lookup, meta_from_row, new_code};
 use crate::cases::CaseActor;
 use crate::db::tx::one_row_or_rollback;
 use crate::platform::keys::SystemKey;
 use crate::{Store, StoreError, seal};
 use reunite_crypto::Zeroizing;
-use reunite_domain::travel::TripStatus;
+use reunite_domain::travel::{Stage, TripStatus, TwoPerson, two_person_step};
 use reunite_domain::{Action, NewAuditEvent, Timestamp};
 
 impl Store {
@@ -218,33 +220,113 @@ impl Store {
         Ok(due)
     }
 
-    /// Ends an active trip from the office (she called to say she is back). Open alerts
-    /// stay open until someone acknowledges them.
+    /// Ends an active trip from the office (she called to say she is back). Without an open
+    /// office alert (see [`AlertView::is_open`](super::AlertView::is_open)) it ends at once
+    /// (`trip_ended`). With one — unacknowledged or waiting for its second person — the
+    /// request is recorded as a proposal (`trip_end_proposed`) and the trip stays active,
+    /// watched and escalating, until a second, different person confirms it with
+    /// [`Store::confirm_end_trip`]. `Conflict` if the trip is not active, or if an alert was
+    /// raised or another request recorded meanwhile (look again);
+    /// `SecondPerson(ProposalWaiting)` if a proposal waits (confirm it instead).
     pub async fn end_trip(
         &self,
         id: &str,
         actor: &CaseActor,
         now: Timestamp,
+    ) -> Result<TwoPerson, StoreError> {
+        self.end_step(id, actor, false, now).await
+    }
+
+    /// The second person's confirmation of a request to end a trip: ends it
+    /// (`trip_end_confirmed`). Refused (`SecondPerson(SamePerson)`, nothing changed) to the
+    /// account that proposed it; `SecondPerson(NothingToConfirm)` if no request waits (none
+    /// was made, or an alert raised since dropped it); `Conflict` if the trip is not active
+    /// or changed meanwhile.
+    pub async fn confirm_end_trip(
+        &self,
+        id: &str,
+        actor: &CaseActor,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
+        self.end_step(id, actor, true, now).await.map(|_| ())
+    }
+
+    async fn end_step(
+        &self,
+        id: &str,
+        actor: &CaseActor,
+        confirm: bool,
+        now: Timestamp,
+    ) -> Result<TwoPerson, StoreError> {
+        let by = office_person(actor)?;
+        let meta = self.trip_meta(id).await?.ok_or(StoreError::NotFound)?;
+        if meta.status != TripStatus::Active {
+            return Err(StoreError::Conflict("the trip is not active"));
+        }
+        let q = self.backend.sql(
+            "SELECT COUNT(*) FROM trip_alerts WHERE trip_id = $1 AND acked_at = 0 AND stage >= $2",
+        );
+        let open: i64 = sqlx::query_scalar(&q)
+            .bind(id)
+            .bind(Stage::OnCall.number())
+            .fetch_one(&self.pool)
+            .await?;
+        let (proposed_at, proposed_by) = match &meta.end_proposed {
+            Some((at, by)) => (at.millis(), by.clone()),
+            None => (0, String::new()),
+        };
+        let step = two_person_step(
+            open > 0,
+            meta.end_proposed.as_ref().map(|(_, by)| by.as_str()),
+            &by,
+            confirm,
+        )
+        .map_err(StoreError::SecondPerson)?;
         let who = self.audit_actor(actor).await?;
+        let detail = match (step, confirm) {
+            (TwoPerson::Proposed, _) => "trip_end_proposed",
+            (TwoPerson::Done, true) => "trip_end_confirmed",
+            (TwoPerson::Done, false) => "trip_ended",
+        };
         let event = self
-            .trip_event(&who, Action::RecordChange, id, "trip_ended")
+            .trip_event(&who, Action::RecordChange, id, detail)
             .await?;
         let (_g, mut tx) = self.begin_write().await?;
-        let q = self.backend.sql(
-            "UPDATE trips SET status = 'returned', returned_at = $1, updated_at = $1 \
-             WHERE id = $2 AND status = 'active'",
-        );
+        // Compare-and-set on what the rule was applied to: still active, no alert raised
+        // since it was read (an alert adds one to alert_seq), the same request (or none).
+        let q = match (step, confirm) {
+            (TwoPerson::Proposed, _) => self.backend.sql(
+                "UPDATE trips SET end_proposed_at = $1, end_proposed_by = $2, updated_at = $1 \
+                 WHERE id = $3 AND status = 'active' AND alert_seq = $4 \
+                 AND end_proposed_at = $5 AND end_proposed_by = $6",
+            ),
+            (TwoPerson::Done, true) => self.backend.sql(
+                "UPDATE trips SET status = 'returned', returned_at = $1, updated_at = $1 \
+                 WHERE id = $3 AND status = 'active' AND alert_seq = $4 \
+                 AND end_proposed_at = $5 AND end_proposed_by = $6 AND end_proposed_by <> $2",
+            ),
+            (TwoPerson::Done, false) => self.backend.sql(
+                "UPDATE trips SET status = 'returned', returned_at = $1, updated_at = $1 \
+                 WHERE id = $3 AND status = 'active' AND alert_seq = $4 \
+                 AND end_proposed_at = $5 AND end_proposed_by = $6 AND $2 = $2",
+            ),
+        };
         let done = sqlx::query(&q)
             .bind(now.millis())
+            .bind(&by)
             .bind(id)
+            .bind(meta.alert_seq)
+            .bind(proposed_at)
+            .bind(&proposed_by)
             .execute(&mut *tx)
             .await?;
         let Some(mut tx) = one_row_or_rollback(tx, done.rows_affected()).await? else {
-            return Err(self.trip_missing_or(id, "the trip is not active").await);
+            return Err(self
+                .trip_missing_or(id, "the trip changed meanwhile (an alert or a request)")
+                .await);
         };
         self.append_audit_in(&mut tx, &event, now).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(step)
     }
 }

@@ -8,7 +8,7 @@ use reunite_domain::travel::{Schedule, Stage};
 use reunite_domain::{Case, Name, Person, Timestamp};
 use reunite_store::{
     CaseActor, CheckinKind, NewTrip, Store, StoreError, TripContact, TripPlaces, TripPlan,
-    TripStatus,
+    TripStatus, TwoPerson, TwoPersonRefusal,
 };
 
 const CANARY_CITY: &str = "Canarycity-延吉-4471";
@@ -105,6 +105,25 @@ fn new_trip(case_id: &str, tz: &str) -> NewTrip {
         pin_phc: reunite_crypto::hash_password(&policy, "1357").unwrap(),
         duress_phc: reunite_crypto::hash_password(&policy, "2468").unwrap(),
     }
+}
+
+/// A staff account other than the command line (the second person of the two).
+fn second() -> CaseActor {
+    CaseActor::Staff(reunite_domain::UserId("user-second".into()))
+}
+
+/// A case with an active trip registered, briefed and started at `t0`.
+async fn active_trip(s: &Store, t0: Timestamp) -> (String, String) {
+    let c = case(s).await;
+    let (id, code) = s
+        .create_trip(&new_trip(&c, "Asia/Shanghai"), &CaseActor::Cli, t0)
+        .await
+        .unwrap();
+    s.confirm_trip_briefing(&id, "zh", "h", &CaseActor::Cli, t0)
+        .await
+        .unwrap();
+    s.activate_trip(&id, &CaseActor::Cli, t0).await.unwrap();
+    (id, code.to_string())
 }
 
 async fn alerts(s: &Store, trip: &str) -> Vec<Stage> {
@@ -345,29 +364,54 @@ both_backends!(
         assert!(row.duress);
         assert_eq!(row.last_city, "");
         assert_eq!(board[0].meta.id, id);
-        // Only an acknowledgement with a note closes it.
+        // Only acknowledgements with a note, by two different people, close it.
         let alert = row.open_alerts[0].id.clone();
         assert!(matches!(
             s.acknowledge_trip_alert(&alert, "  ", &CaseActor::Cli, t2)
                 .await,
             Err(StoreError::Conflict(_))
         ));
-        s.acknowledge_trip_alert(
-            &alert,
-            "called her sister; she is safe",
-            &CaseActor::Cli,
-            t2,
-        )
-        .await
-        .unwrap();
+        let first = s
+            .acknowledge_trip_alert(
+                &alert,
+                "called her sister; she is safe",
+                &CaseActor::Cli,
+                t2,
+            )
+            .await
+            .unwrap();
+        assert_eq!(first.step, TwoPerson::Proposed);
         assert!(matches!(
             s.acknowledge_trip_alert(&alert, "again", &CaseActor::Cli, t2)
+                .await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::ProposalWaiting))
+        ));
+        assert!(
+            s.travel_board(&CaseActor::Cli, t2)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.meta.id == id && r.duress)
+        );
+        s.confirm_trip_alert(&alert, "spoke to her myself", &second(), t2)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.confirm_trip_alert(&alert, "again", &CaseActor::Demo, t2)
                 .await,
             Err(StoreError::Conflict(_))
         ));
         let d = s.read_trip(&id, &CaseActor::Cli, t2).await.unwrap();
+        let proposed = d.alerts[0].proposed.as_ref().unwrap();
+        assert_eq!(
+            (proposed.1.as_str(), proposed.2.as_str()),
+            ("cli", "called her sister; she is safe")
+        );
         let acked = d.alerts[0].acked.as_ref().unwrap();
-        assert_eq!(acked.2, "called her sister; she is safe");
+        assert_eq!(
+            (acked.1.as_str(), acked.2.as_str()),
+            ("user-second", "spoke to her myself")
+        );
         assert_eq!(d.checkins[0].city, CANARY_CITY);
         assert_eq!(d.checkins[0].kind, "duress");
         let board = s.travel_board(&CaseActor::Cli, t2).await.unwrap();
@@ -449,7 +493,28 @@ both_backends!(
         let row = board.iter().find(|r| r.meta.id == id).unwrap();
         assert_eq!(row.open_alerts.len(), 1);
         assert!(!row.duress);
-        s.acknowledge_trip_alert(&row.open_alerts[0].id, "called her", &CaseActor::Cli, t1)
+        // Many wrong PINs take two people, like duress: one acknowledgement leaves it open,
+        // so the wrong PINs that follow still raise nothing new and it stays on the board.
+        let wrong = row.open_alerts[0].id.clone();
+        let first = s
+            .acknowledge_trip_alert(&wrong, "called her", &CaseActor::Cli, t1)
+            .await
+            .unwrap();
+        assert_eq!(first.step, TwoPerson::Proposed);
+        s.record_wrong_pin(&id, true, 5, t1.plus_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(alerts(s, &id).await, vec![Stage::WrongPins]);
+        let board = s.travel_board(&CaseActor::Cli, t1).await.unwrap();
+        let row = board.iter().find(|r| r.meta.id == id).unwrap();
+        assert_eq!(row.open_alerts.len(), 1);
+        assert!(row.open_alerts[0].proposed.is_some());
+        assert!(matches!(
+            s.confirm_trip_alert(&wrong, "me again", &CaseActor::Cli, t1)
+                .await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::SamePerson))
+        ));
+        s.confirm_trip_alert(&wrong, "called her too", &second(), t1)
             .await
             .unwrap();
         s.record_wrong_pin(&id, true, 5, t1.plus_secs(60))
@@ -589,5 +654,288 @@ both_backends!(
                 .unwrap(),
             0
         );
+    }
+);
+
+// Issue 16, finding 4: a coerced caseworker alone cannot silence a duress alert. Her
+// acknowledgement is a proposal that leaves the alert open (on the board, escalating to the
+// office as before, nothing to her phone), she cannot confirm it herself, and her request to
+// end the trip leaves the watch on; a second account closes the alert and ends the trip.
+// Each step is audited without its note, and the notes are sealed.
+both_backends!(
+    one_person_cannot_close_a_duress_alert_or_end_its_trip,
+    |db: TestDb| async move {
+        let s = &db.store;
+        let t0 = utc("2026-03-01T00:00:00Z");
+        let (id, _) = active_trip(s, t0).await;
+        let t1 = utc("2026-03-01T12:00:00Z");
+        s.record_checkin(&id, CheckinKind::Duress, "", t1)
+            .await
+            .unwrap();
+        let coerced = CaseActor::Staff(reunite_domain::UserId("user-coerced".into()));
+        let board = s.travel_board(&coerced, t1).await.unwrap();
+        let alert = board.iter().find(|r| r.meta.id == id).unwrap().open_alerts[0]
+            .id
+            .clone();
+        let t2 = t1.plus_secs(60);
+        let note = "she is fine, I called her canarynote-5109";
+        let first = s.acknowledge_trip_alert(&alert, note, &coerced, t2).await;
+        let ended = s.end_trip(&id, &coerced, t2).await;
+        // Still open, still on the board (first), the trip still watched.
+        let board = s.travel_board(&coerced, t2).await.unwrap();
+        let row = board
+            .iter()
+            .find(|r| r.meta.id == id)
+            .expect("one person took the trip off the board");
+        assert!(row.duress, "one person closed the duress alert");
+        assert_eq!(row.open_alerts.len(), 1);
+        assert!(row.open_alerts[0].acked.is_none());
+        assert_eq!(board[0].meta.id, id);
+        let meta = s.trip_meta(&id).await.unwrap().unwrap();
+        assert_eq!(meta.status, TripStatus::Active, "one person ended the trip");
+        // Both steps were recorded as proposals, waiting for a second person.
+        assert_eq!(first.unwrap().step, TwoPerson::Proposed);
+        assert_eq!(ended.unwrap(), TwoPerson::Proposed);
+        let proposed = row.open_alerts[0].proposed.clone().unwrap();
+        assert_eq!(
+            (proposed.0, proposed.1.as_str(), proposed.2.as_str()),
+            (t2, "user-coerced", note)
+        );
+        assert_eq!(meta.end_proposed, Some((t2, "user-coerced".to_string())));
+        // She cannot confirm her own proposals, nor make a second one; nothing changes.
+        let t3 = t2.plus_secs(60);
+        assert!(matches!(
+            s.confirm_trip_alert(&alert, "confirmed", &coerced, t3)
+                .await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::SamePerson))
+        ));
+        assert!(matches!(
+            s.acknowledge_trip_alert(&alert, "again", &coerced, t3)
+                .await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::ProposalWaiting))
+        ));
+        assert!(matches!(
+            s.confirm_end_trip(&id, &coerced, t3).await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::SamePerson))
+        ));
+        assert!(matches!(
+            s.end_trip(&id, &coerced, t3).await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::ProposalWaiting))
+        ));
+        // A mother's own account is never one of the two.
+        let member = CaseActor::Member(reunite_domain::UserId("user-member".into()));
+        assert!(matches!(
+            s.confirm_trip_alert(&alert, "x", &member, t3).await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::NotOffice))
+        ));
+        assert!(matches!(
+            s.confirm_end_trip(&id, &member, t3).await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::NotOffice))
+        ));
+        let d = s.read_trip(&id, &CaseActor::Cli, t3).await.unwrap();
+        assert!(d.alerts[0].acked.is_none());
+        assert_eq!(d.alerts[0].proposed.as_ref().unwrap().0, t2);
+        assert_eq!(d.meta.status, TripStatus::Active);
+        assert_eq!(d.meta.end_proposed, Some((t2, "user-coerced".to_string())));
+        // Escalation goes on exactly as before: the duress messages to on-call and senior are
+        // still to be sent, the next missed deadline reaches on-call, senior and contacts,
+        // and nothing goes to her own address.
+        let due = meta.next_due_at.unwrap();
+        for t in [due, due.plus_secs(3600), due.plus_secs(7200)] {
+            s.travel_escalate(t).await.unwrap();
+        }
+        assert_eq!(
+            alerts(s, &id).await,
+            vec![Stage::Duress, Stage::Reminder, Stage::OnCall, Stage::Senior]
+        );
+        let mut targets: Vec<String> = s
+            .travel_outbox_due(due.plus_secs(7200), 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.trip_id == id)
+            .map(|o| o.target)
+            .collect();
+        targets.sort();
+        assert_eq!(
+            targets,
+            vec!["contacts", "oncall", "oncall", "senior", "senior"]
+        );
+        // The new alerts dropped the request to end (made before them): nothing to confirm.
+        let t4 = due.plus_secs(7300);
+        assert_eq!(s.trip_meta(&id).await.unwrap().unwrap().end_proposed, None);
+        assert!(matches!(
+            s.confirm_end_trip(&id, &second(), t4).await,
+            Err(StoreError::SecondPerson(TwoPersonRefusal::NothingToConfirm))
+        ));
+        // A second account confirms with her own note: closed, with both people on it.
+        s.confirm_trip_alert(&alert, "I called her sister too", &second(), t4)
+            .await
+            .unwrap();
+        let d = s.read_trip(&id, &CaseActor::Cli, t4).await.unwrap();
+        let a = d.alerts.iter().find(|a| a.id == alert).unwrap();
+        assert_eq!(a.proposed.as_ref().unwrap().1, "user-coerced");
+        assert_eq!(
+            a.acked.clone().unwrap(),
+            (
+                t4,
+                "user-second".to_string(),
+                "I called her sister too".to_string()
+            )
+        );
+        assert!(
+            !s.travel_board(&second(), t4)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.meta.id == id && r.duress)
+        );
+        // The missed check-in alerts are closed by one person each.
+        for a in d.alerts.iter().filter(|a| a.stage != Stage::Duress) {
+            let done = s
+                .acknowledge_trip_alert(&a.id, "she called back", &second(), t4)
+                .await
+                .unwrap();
+            assert_eq!(done.step, TwoPerson::Done);
+        }
+        // No open alert left: ending is one step again. Put one back (many wrong PINs) and
+        // it takes two: proposed by one, confirmed by another.
+        for i in 0..5 {
+            s.record_wrong_pin(&id, true, 5, t4.plus_secs(i))
+                .await
+                .unwrap();
+        }
+        let t5 = t4.plus_secs(60);
+        assert_eq!(
+            s.end_trip(&id, &second(), t5).await.unwrap(),
+            TwoPerson::Proposed
+        );
+        assert_eq!(
+            s.trip_meta(&id).await.unwrap().unwrap().status,
+            TripStatus::Active
+        );
+        s.confirm_end_trip(&id, &coerced, t5.plus_secs(1))
+            .await
+            .unwrap();
+        let meta = s.trip_meta(&id).await.unwrap().unwrap();
+        assert_eq!(meta.status, TripStatus::Returned);
+        assert_eq!(meta.returned_at, Some(t5.plus_secs(1)));
+
+        // Audited: who (pseudonyms), what, when; never the note.
+        let events = s.audit_page(0, 10_000).await.unwrap().events;
+        let details: Vec<&str> = events.iter().map(|e| e.detail.as_str()).collect();
+        for d in [
+            "trip_alert_ack_proposed",
+            "trip_alert_ack_confirmed",
+            "trip_alert_acknowledged",
+            "trip_end_proposed",
+            "trip_end_confirmed",
+        ] {
+            assert!(details.contains(&d), "{d} not audited: {details:?}");
+        }
+        let proposed_by = events
+            .iter()
+            .find(|e| e.detail == "trip_alert_ack_proposed")
+            .unwrap();
+        let confirmed_by = events
+            .iter()
+            .find(|e| e.detail == "trip_alert_ack_confirmed")
+            .unwrap();
+        assert_ne!(proposed_by.actor, confirmed_by.actor);
+        assert_eq!(proposed_by.at, t2);
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.detail == "trip_alert_ack_proposed")
+                .count(),
+            1,
+            "the one proposal, not the refused attempts"
+        );
+        for e in &events {
+            assert!(!format!("{e:?}").contains("canarynote"), "{e:?}");
+        }
+        let raw: Vec<(Option<Vec<u8>>,)> =
+            sqlx::query_as("SELECT proposal_note_enc FROM trip_alerts")
+                .fetch_all(s.pool_for_tests())
+                .await
+                .unwrap();
+        assert!(raw.iter().any(|r| r.0.is_some()));
+        for enc in raw.into_iter().filter_map(|r| r.0) {
+            assert!(!String::from_utf8_lossy(&enc).contains("canarynote"));
+        }
+    }
+);
+
+// Races (issue 16, finding 4): two people confirming the same proposal at once close it
+// once; an end decided while a duress check-in comes in never passes over it.
+both_backends!(
+    second_person_steps_at_the_same_moment_stay_consistent,
+    |db: TestDb| async move {
+        let s = &db.store;
+        let t0 = utc("2026-03-01T00:00:00Z");
+        for round in 0..8 {
+            let (id, _) = active_trip(s, t0).await;
+            let t1 = t0.plus_secs(3600);
+            s.record_checkin(&id, CheckinKind::Duress, "", t1)
+                .await
+                .unwrap();
+            let d = s.read_trip(&id, &CaseActor::Cli, t1).await.unwrap();
+            let alert = d.alerts[0].id.clone();
+            s.acknowledge_trip_alert(&alert, "first", &CaseActor::Cli, t1)
+                .await
+                .unwrap();
+            let (b, c) = (
+                CaseActor::Staff(reunite_domain::UserId("user-b".into())),
+                CaseActor::Staff(reunite_domain::UserId("user-c".into())),
+            );
+            let t2 = t1.plus_secs(60);
+            let (rb, rc) = tokio::join!(
+                s.confirm_trip_alert(&alert, "b", &b, t2),
+                s.confirm_trip_alert(&alert, "c", &c, t2),
+            );
+            assert!(
+                rb.is_ok() != rc.is_ok(),
+                "round {round}: exactly one confirmation wins: {rb:?} {rc:?}"
+            );
+            let loser = if rb.is_ok() { rc } else { rb };
+            assert!(matches!(loser, Err(StoreError::Conflict(_))), "{loser:?}");
+            let d = s.read_trip(&id, &CaseActor::Cli, t2).await.unwrap();
+            let acked = d.alerts[0].acked.clone().unwrap();
+            assert_eq!(acked.2, if acked.1 == "user-b" { "b" } else { "c" });
+
+            // No open alert now: one person may end it, unless a duress check-in comes in at
+            // the same moment. Whatever the order, a trip that has a duress check-in recorded
+            // while it was active was not ended by one person over it.
+            let t3 = t2.plus_secs(60);
+            let (ended, checked) = tokio::join!(
+                s.end_trip(&id, &b, t3),
+                s.record_checkin(&id, CheckinKind::Duress, "", t3.plus_secs(1)),
+            );
+            checked.unwrap();
+            let meta = s.trip_meta(&id).await.unwrap().unwrap();
+            let open = s
+                .read_trip(&id, &CaseActor::Cli, t3)
+                .await
+                .unwrap()
+                .alerts
+                .iter()
+                .filter(|a| a.is_open())
+                .count();
+            assert_eq!(open, 1, "round {round}: the new duress alert is open");
+            match ended {
+                // The end came first: her duress check-in found the trip ended (recorded,
+                // alert raised and on the board, deadline not moved).
+                Ok(TwoPerson::Done) => {
+                    assert_eq!(meta.status, TripStatus::Returned);
+                    assert_eq!(meta.last_checkin_at, Some(t1), "round {round}");
+                }
+                // The duress came first: the end failed, or became a proposal.
+                Ok(TwoPerson::Proposed) | Err(StoreError::Conflict(_)) => {
+                    assert_eq!(meta.status, TripStatus::Active, "round {round}");
+                    assert_eq!(meta.last_checkin_at, Some(t3.plus_secs(1)));
+                }
+                other => panic!("round {round}: {other:?}"),
+            }
+        }
     }
 );

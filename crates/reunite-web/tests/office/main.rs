@@ -20,3 +20,4 @@ mod slow_clients;
 mod stale_session;
 mod travel;
 mod travel_canary;
+mod travel_second_person;

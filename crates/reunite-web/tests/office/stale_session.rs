@@ -123,6 +123,10 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
             format!("/office/travel/trips/{trip_id}/end"),
             vec![("csrf", csrf.as_str())],
         ),
+        (
+            format!("/office/travel/trips/{trip_id}/end/confirm"),
+            vec![("csrf", csrf.as_str())],
+        ),
     ];
 
     let mut leaks = Vec::new();
@@ -174,7 +178,8 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
 }
 
 /// Ending a trip and acknowledging an alert — a duress alert above all — change what the
-/// office watches; with a stale re-authentication both are sent to re-authenticate first and
+/// office watches; with a stale re-authentication the first steps, the second person's
+/// confirmations and the page that offers them are all sent to re-authenticate first, and
 /// nothing changes.
 #[tokio::test]
 async fn ending_a_trip_or_acknowledging_its_alert_needs_a_recent_reauthentication() {
@@ -208,12 +213,52 @@ async fn ending_a_trip_or_acknowledging_its_alert_needs_a_recent_reauthenticatio
         .unwrap()
         .alerts;
     assert!(!alerts.is_empty(), "the duress check-in raised an alert");
+    // A first person (fresh) acknowledges the duress alert and asks to end the trip: both wait
+    // for a second person.
+    let (mut first, _, _) = app
+        .sign_in_as("fresh.first", Role::Caseworker, Lang::En)
+        .await;
+    let fcsrf = first.csrf_of(&format!("/office/travel/trips/{trip}")).await;
+    for path in [
+        format!("/office/travel/alerts/{}/ack", alerts[0].id),
+        format!("/office/travel/trips/{trip}/end"),
+    ] {
+        let p = first
+            .post(&path, &[("csrf", fcsrf.as_str()), ("note", "first")])
+            .await;
+        assert_eq!(p.status, 303, "{}", p.body);
+        assert!(p.location().ends_with("?done=proposed"), "{}", p.location());
+    }
 
     let (mut cw, _, _) = app
         .sign_in_on_call("stale.cw", Role::Caseworker, Lang::En)
         .await;
     let csrf = cw.csrf_of("/office").await;
     app.clock.advance_millis(120_000);
+    // The page that offers the confirmations, and the confirmations themselves, send a
+    // stale session to re-authenticate first.
+    let p = cw.get(&format!("/office/travel/trips/{trip}")).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert!(
+        p.location().starts_with("/office/reauth"),
+        "{}",
+        p.location()
+    );
+    assert!(!p.body.contains("confirm-button"));
+    for path in [
+        format!("/office/travel/alerts/{}/confirm", alerts[0].id),
+        format!("/office/travel/trips/{trip}/end/confirm"),
+    ] {
+        let p = cw
+            .post(&path, &[("csrf", csrf.as_str()), ("note", "second")])
+            .await;
+        assert_eq!(p.status, 303, "{path}: {}", p.body);
+        assert!(
+            p.location().starts_with("/office/reauth"),
+            "{path}: {}",
+            p.location()
+        );
+    }
     for a in &alerts {
         let p = cw
             .post(
@@ -249,6 +294,11 @@ async fn ending_a_trip_or_acknowledging_its_alert_needs_a_recent_reauthenticatio
     assert!(
         d.alerts.iter().all(|a| a.acked.is_none()),
         "an alert was acknowledged"
+    );
+    assert_eq!(
+        d.alerts[0].proposed.as_ref().map(|p| p.2.as_str()),
+        Some("first"),
+        "only the fresh first step was recorded"
     );
     assert_eq!(
         d.meta.status,

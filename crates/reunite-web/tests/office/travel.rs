@@ -254,6 +254,33 @@ async fn the_duress_alert_cannot_be_cancelled_from_her_side() {
     let p = cw.get(&format!("/office/travel/trips/{trip}")).await;
     assert!(p.body.contains("Acknowledged by cw.duress"), "{}", p.body);
     assert!(p.body.contains("called her; safe"));
+    // A duress alert takes a second person (issue 16, finding 4): still open and on the
+    // board until a different caseworker confirms it.
+    let s = stages(&app, &trip).await;
+    assert!(s.iter().all(|(_, acked)| !acked), "{s:?}");
+    let p = cw.get("/office/travel").await;
+    assert!(p.body.contains("trip-duress"), "{}", p.body);
+    let (mut second, _, _) = app
+        .sign_in_as("cw.duress2", Role::Caseworker, Lang::En)
+        .await;
+    let csrf = second
+        .csrf_of(&format!("/office/travel/trips/{trip}"))
+        .await;
+    for a in &alerts {
+        let p = second
+            .post(
+                &format!("/office/travel/alerts/{}/confirm", a.id),
+                &[("csrf", &csrf), ("note", "spoke to her too")],
+            )
+            .await;
+        assert_eq!(p.status, 303, "{}", p.body);
+    }
+    let s = stages(&app, &trip).await;
+    assert!(s.iter().all(|(_, acked)| *acked), "{s:?}");
+    let p = second.get(&format!("/office/travel/trips/{trip}")).await;
+    assert!(p.body.contains("Confirmed by cw.duress2"), "{}", p.body);
+    let p = second.get("/office/travel").await;
+    assert!(!p.body.contains("trip-duress"), "{}", p.body);
 }
 
 /// A client whose requests come from another loopback address (127.0.0.`n`), as an

@@ -1,7 +1,8 @@
 //! Threat model requirement 16 for travel: canaries typed into the trip form (cities,
 //! places, purpose, contacts, reminder address) and the check-in page (city), the
-//! check-in number and the acknowledgement note never reach the logs (at the most verbose
-//! level), the database file or its WAL in clear, while delivery fails and logs its errors.
+//! check-in number and the acknowledgement notes (the first person's and the second's)
+//! never reach the logs (at the most verbose level), the database file or its WAL in clear,
+//! while delivery fails and logs its errors.
 
 use crate::helpers;
 use crate::helpers::travel::{DURESS, PIN, app_with_floor, brief_and_start, new_case_for};
@@ -9,7 +10,7 @@ use helpers::Client;
 use reunite_domain::{Clock, Lang, Role};
 use reunite_store::CaseActor;
 
-const CANARIES: [&str; 7] = [
+const CANARIES: [&str; 8] = [
     "canarycity8812",
     "canarystay7261",
     "canarypurpose5520",
@@ -17,6 +18,7 @@ const CANARIES: [&str; 7] = [
     "canaryreminder3391",
     "canarycheckincity2290",
     "canaryacknote1187",
+    "canaryconfirmnote6634",
 ];
 
 #[tokio::test]
@@ -108,6 +110,21 @@ async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
         )
         .await;
     assert_eq!(p.status, 303);
+    // The duress alert waits for a second person, who confirms with her own note.
+    assert_eq!(alerts[0].stage, reunite_domain::travel::Stage::Duress);
+    let (mut second, _, _) = app
+        .sign_in_as("cw.canary2", Role::Caseworker, Lang::En)
+        .await;
+    let csrf2 = second
+        .csrf_of(&format!("/office/travel/trips/{trip}"))
+        .await;
+    let p = second
+        .post(
+            &format!("/office/travel/alerts/{}/confirm", alerts[0].id),
+            &[("csrf", &csrf2), ("note", CANARIES[7])],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
     c.get("/office/travel").await;
 
     // Every test's logs (the strict search); this test's own were captured.
@@ -128,4 +145,7 @@ async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
         .unwrap();
     assert_eq!(d.places.unwrap().cities, CANARIES[0]);
     assert!(d.checkins.iter().any(|c| c.city == CANARIES[5]));
+    let a = &d.alerts[0];
+    assert_eq!(a.proposed.as_ref().unwrap().2, CANARIES[6]);
+    assert_eq!(a.acked.as_ref().unwrap().2, CANARIES[7]);
 }

@@ -1,4 +1,5 @@
-//! The board: every trip, duress and overdue first.
+//! The board: every trip, duress and overdue first; alerts and ends of trips that wait for
+//! a second person say so.
 
 use super::*;
 use crate::kernel::render::{Nav, render};
@@ -18,7 +19,15 @@ pub(crate) struct BoardView {
     next_due: String,
     duress: bool,
     overdue: bool,
-    alerts: Vec<&'static str>,
+    alerts: Vec<BoardAlert>,
+    /// "ending proposed by …, waiting for a second person".
+    end_waiting: Option<String>,
+}
+
+pub(crate) struct BoardAlert {
+    label: &'static str,
+    /// "acknowledged by …, waiting for a second person".
+    waiting: Option<String>,
 }
 
 #[derive(Template)]
@@ -54,9 +63,36 @@ pub(crate) async fn board(
         rows.retain(|r| cases.contains(&r.meta.case_id));
     }
     let any_active = rows.iter().any(|r| r.meta.status == TripStatus::Active);
-    let rows: Vec<BoardView> = rows
-        .into_iter()
-        .map(|r| BoardView {
+    let mut views = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut alerts = Vec::with_capacity(r.open_alerts.len());
+        for a in &r.open_alerts {
+            let waiting = match &a.proposed {
+                Some((at, by, _)) => Some(t.f(
+                    "travel.board_waiting",
+                    &[
+                        ("who", &user_label(&state, by).await),
+                        ("at", &format_utc(*at)),
+                    ],
+                )),
+                None => None,
+            };
+            alerts.push(BoardAlert {
+                label: stage_label(t, a.stage),
+                waiting,
+            });
+        }
+        let end_waiting = match (&r.meta.end_proposed, r.meta.status) {
+            (Some((at, by)), TripStatus::Active) => Some(t.f(
+                "travel.board_end_waiting",
+                &[
+                    ("who", &user_label(&state, by).await),
+                    ("at", &format_utc(*at)),
+                ],
+            )),
+            _ => None,
+        };
+        views.push(BoardView {
             short: short(&r.meta.id),
             case_id: r.meta.case_id.clone(),
             status: t.label(r.meta.status),
@@ -69,14 +105,12 @@ pub(crate) async fn board(
             },
             duress: r.duress,
             overdue: r.overdue,
-            alerts: r
-                .open_alerts
-                .iter()
-                .map(|a| stage_label(t, a.stage))
-                .collect(),
+            alerts,
+            end_waiting,
             id: r.meta.id,
-        })
-        .collect();
+        });
+    }
+    let rows = views;
     let now = state.now();
     let heartbeat = state.store().travel_heartbeat().await?;
     let scheduler_stale = any_active

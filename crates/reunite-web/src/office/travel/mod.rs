@@ -1,7 +1,8 @@
 //! Travel safety in the office (issue 8): registering a trip of a case, the safety
 //! briefing and its confirmation, starting and ending a trip, the board (duress and
-//! overdue first), a trip's timeline and the acknowledgement of alerts, and the admins'
-//! editing of the briefing texts.
+//! overdue first), a trip's timeline and the acknowledgement of alerts — by two different
+//! people for duress, many wrong PINs, and ending a trip with an open alert — and the
+//! admins' editing of the briefing texts.
 //!
 //! Everything that opens a trip or the board needs a recent re-authentication and is
 //! audited by the store before anything is opened. The public check-in page is in
@@ -46,7 +47,15 @@ pub(crate) fn routes() -> Router<OfficeState> {
         )
         .route("/office/travel/trips/{id}/activate", post(trips::activate))
         .route("/office/travel/trips/{id}/end", post(trips::end))
+        .route(
+            "/office/travel/trips/{id}/end/confirm",
+            post(trips::confirm_end),
+        )
         .route("/office/travel/alerts/{id}/ack", post(trips::acknowledge))
+        .route(
+            "/office/travel/alerts/{id}/confirm",
+            post(trips::confirm_ack),
+        )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -65,6 +74,18 @@ fn stage_label(t: Tr, s: Stage) -> &'static str {
 fn when(t: Tr, ts: Option<reunite_domain::Timestamp>) -> String {
     ts.map(format_utc)
         .unwrap_or_else(|| t.s("travel.never").to_string())
+}
+
+/// How a staff account is named on the trip pages (its user name, opened), or its id.
+async fn user_label(state: &OfficeState, id: &str) -> String {
+    match state
+        .store()
+        .user_by_id(&reunite_domain::UserId(id.to_string()))
+        .await
+    {
+        Ok(Some(u)) => u.username.expose().clone(),
+        _ => id.to_string(),
+    }
 }
 
 pub(crate) fn short(id: &str) -> String {

@@ -1,5 +1,7 @@
 //! Trips: registering one from its case, its page and timeline, the briefing's
-//! confirmation, starting and ending it, and acknowledging its alerts.
+//! confirmation, starting and ending it, and acknowledging its alerts. Closing a duress or
+//! "many wrong PINs" alert, and ending a trip with an open alert, take two different
+//! people (issue 16, finding 4): the first one's step is a proposal, a second one confirms.
 
 use super::*;
 use crate::jobs::notify::parse_address;
@@ -13,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use reunite_domain::Lang;
 use reunite_domain::travel::{parse_hhmm, valid_pin};
-use reunite_store::{NewTrip, TripContact, TripMeta, TripPlaces, TripPlan};
+use reunite_store::{AlertView, NewTrip, TripContact, TripMeta, TripPlaces, TripPlan, TwoPerson};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -306,8 +308,19 @@ pub(crate) struct AlertRow {
     duress: bool,
     deadline: String,
     raised: String,
+    /// The first of two acknowledgements (waiting for the second, or the first of a closed
+    /// alert's two).
+    proposed: Option<String>,
     acked: Option<String>,
+    /// Not acknowledged by anyone yet: the first acknowledgement's form.
     needs_ack: bool,
+    /// Closing it takes two people (duress, many wrong PINs).
+    needs_two: bool,
+    /// Waiting for a second person, and she is not the one who proposed it: the
+    /// confirmation's form.
+    can_confirm: bool,
+    /// Waiting for a second person, and she is the one who proposed it.
+    own_proposal: bool,
 }
 
 #[derive(Template)]
@@ -332,6 +345,14 @@ pub(crate) struct TripPage {
     briefing: String,
     checkins: Vec<CheckinRow>,
     alerts: Vec<AlertRow>,
+    /// Ending it now takes two people (an open alert).
+    end_needs_two: bool,
+    /// A request to end the trip waiting for a second person.
+    end_proposed: Option<String>,
+    /// She may confirm that request (she did not make it).
+    can_confirm_end: bool,
+    /// What her last step did (after a redirect): a message key.
+    notice: Option<&'static str>,
     error: Option<&'static str>,
 }
 
@@ -339,17 +360,10 @@ pub(crate) struct TripPage {
 pub(crate) struct TripQuery {
     #[serde(default)]
     lang: Option<String>,
-}
-
-async fn user_label(state: &OfficeState, id: &str) -> String {
-    match state
-        .store()
-        .user_by_id(&reunite_domain::UserId(id.to_string()))
-        .await
-    {
-        Ok(Some(u)) => u.username.expose().clone(),
-        _ => id.to_string(),
-    }
+    /// What the last step did: `proposed` (a first acknowledgement or request to end, waiting
+    /// for a second person).
+    #[serde(default)]
+    done: Option<String>,
 }
 
 async fn trip_page(
@@ -357,6 +371,17 @@ async fn trip_page(
     staff: &Staff,
     id: &str,
     briefing_lang: Option<Lang>,
+    error: Option<&'static str>,
+) -> Result<TripPage, WebError> {
+    trip_page_with(state, staff, id, briefing_lang, None, error).await
+}
+
+async fn trip_page_with(
+    state: &OfficeState,
+    staff: &Staff,
+    id: &str,
+    briefing_lang: Option<Lang>,
+    notice: Option<&'static str>,
     error: Option<&'static str>,
 ) -> Result<TripPage, WebError> {
     // Every path that shows the trip — its page, and the forms that come back to it with an
@@ -388,11 +413,18 @@ async fn trip_page(
             city: c.city.clone(),
         })
         .collect();
+    let me = staff.user.id.0.as_str();
     let mut alerts = Vec::new();
     for a in &d.alerts {
-        let acked = match &a.acked {
+        let needs_two = a.stage.needs_two_people();
+        let waiting = a.acked.is_none() && a.proposed.is_some();
+        let proposed = match &a.proposed {
             Some((at, by, note)) => Some(t.f(
-                "travel.acked",
+                if waiting {
+                    "travel.proposed"
+                } else {
+                    "travel.proposed_first"
+                },
                 &[
                     ("who", &user_label(state, by).await),
                     ("at", &format_utc(*at)),
@@ -401,16 +433,50 @@ async fn trip_page(
             )),
             None => None,
         };
+        let acked = match &a.acked {
+            Some((at, by, note)) => Some(t.f(
+                if a.proposed.is_some() {
+                    "travel.confirmed"
+                } else {
+                    "travel.acked"
+                },
+                &[
+                    ("who", &user_label(state, by).await),
+                    ("at", &format_utc(*at)),
+                    ("note", note),
+                ],
+            )),
+            None => None,
+        };
+        let own = waiting && a.proposed.as_ref().is_some_and(|p| p.1 == me);
         alerts.push(AlertRow {
             id: a.id.clone(),
             stage: stage_label(t, a.stage),
             duress: a.stage == Stage::Duress,
             deadline: format_utc(a.deadline_at),
             raised: format_utc(a.raised_at),
-            needs_ack: acked.is_none(),
+            needs_ack: a.acked.is_none() && a.proposed.is_none(),
+            needs_two,
+            can_confirm: waiting && !own,
+            own_proposal: own,
+            proposed,
             acked,
         });
     }
+    let active = m.status == TripStatus::Active;
+    let end_proposed = match (&m.end_proposed, active) {
+        (Some((at, by)), true) => Some((
+            by == me,
+            t.f(
+                "travel.end_proposed",
+                &[
+                    ("who", &user_label(state, by).await),
+                    ("at", &format_utc(*at)),
+                ],
+            ),
+        )),
+        _ => None,
+    };
     Ok(TripPage {
         t,
         title: t.f("travel.view", &[("id", &short(&m.id))]),
@@ -419,7 +485,7 @@ async fn trip_page(
         case_id: m.case_id.clone(),
         status: t.label(m.status),
         planned: m.status == TripStatus::Planned,
-        active: m.status == TripStatus::Active,
+        active,
         schedule: schedule_text(t, &m.schedule),
         next_due: if m.status == TripStatus::Active {
             when(t, m.next_due_at)
@@ -439,7 +505,11 @@ async fn trip_page(
         plan: d.plan.clone(),
         places: d.places.clone(),
         checkins,
+        end_needs_two: d.alerts.iter().any(AlertView::is_open),
+        can_confirm_end: end_proposed.as_ref().is_some_and(|(own, _)| !own),
+        end_proposed: end_proposed.map(|(_, text)| text),
         alerts,
+        notice,
         error,
     })
 }
@@ -455,7 +525,8 @@ pub(crate) async fn view(
     let here = format!("/office/travel/trips/{}", enc(&id));
     staff.recent(&state, &here)?;
     let blang = q.lang.as_deref().and_then(lang_from_code);
-    let page = trip_page(&state, &staff, &id, blang, None).await?;
+    let notice = (q.done.as_deref() == Some("proposed")).then_some("travel.proposed_notice");
+    let page = trip_page_with(&state, &staff, &id, blang, notice, None).await?;
     Ok(render(&page))
 }
 
@@ -521,23 +592,83 @@ pub(crate) async fn activate(
     }
 }
 
+/// Where a step under the two-person rule lands: the trip's page, saying so when the step
+/// was recorded as a proposal for a second person.
+fn after_step(trip: &str, step: TwoPerson) -> Response {
+    let page = format!("/office/travel/trips/{}", enc(trip));
+    match step {
+        TwoPerson::Done => Redirect::to(&page),
+        TwoPerson::Proposed => Redirect::to(&format!("{page}?done=proposed")),
+    }
+    .into_response()
+}
+
+/// A step the two-person rule refused, or that lost a race: the trip's page again with why,
+/// in her language; nothing was changed.
+async fn refused(
+    state: &OfficeState,
+    staff: &Staff,
+    trip: &str,
+    e: StoreError,
+) -> Result<Response, WebError> {
+    let key = match e {
+        StoreError::SecondPerson(r) => r.message_key(),
+        StoreError::Conflict(_) => match state.store().trip_meta(trip).await? {
+            Some(m) if m.status == TripStatus::Active => "travel.err.changed",
+            Some(_) => "travel.err.state",
+            None => return Err(WebError::NotFound),
+        },
+        other => return Err(WebError::from(other)),
+    };
+    let page = trip_page(state, staff, trip, None, Some(key)).await?;
+    Ok(render_status(StatusCode::CONFLICT, &page))
+}
+
+/// Ends the trip (she is back), or — with an open alert — proposes ending it to a second
+/// person. Either stops or may stop the watch on her: only with a recent re-authentication.
 pub(crate) async fn end(
     State(state): State<OfficeState>,
     staff: Staff,
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
+    end_step(state, staff, id, form, false).await
+}
+
+/// A second, different person confirms the request to end the trip.
+pub(crate) async fn confirm_end(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    end_step(state, staff, id, form, true).await
+}
+
+async fn end_step(
+    state: OfficeState,
+    staff: Staff,
+    id: String,
+    form: CsrfOnly,
+    confirm: bool,
+) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
     policy::trip(&state, &staff, Some(&id), None).await?;
     staff.check_csrf(&form.csrf)?;
-    // Ending a trip stops the watch on her: only with a recent re-authentication.
     staff.recent(&state, &format!("/office/travel/trips/{}", enc(&id)))?;
-    state
-        .store()
-        .end_trip(&id, &staff.case_actor(), state.now())
-        .await
-        .map_err(state_error)?;
-    Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&id))).into_response())
+    let store = state.store();
+    let done = if confirm {
+        store
+            .confirm_end_trip(&id, &staff.case_actor(), state.now())
+            .await
+            .map(|()| TwoPerson::Done)
+    } else {
+        store.end_trip(&id, &staff.case_actor(), state.now()).await
+    };
+    match done {
+        Ok(step) => Ok(after_step(&id, step)),
+        Err(e) => refused(&state, &staff, &id, e).await,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -554,28 +685,67 @@ pub(crate) struct AckForm {
     note: String,
 }
 
+/// The first acknowledgement of an alert, with a note: closes a missed check-in; for duress
+/// and many wrong PINs, records a proposal for a second person.
 pub(crate) async fn acknowledge(
     State(state): State<OfficeState>,
     staff: Staff,
     Path(alert_id): Path<String>,
     Form(form): Form<AckForm>,
 ) -> Result<Response, WebError> {
+    ack_step(state, staff, alert_id, form, false).await
+}
+
+/// A second, different person confirms an acknowledgement with her own note: the alert is
+/// closed.
+pub(crate) async fn confirm_ack(
+    State(state): State<OfficeState>,
+    staff: Staff,
+    Path(alert_id): Path<String>,
+    Form(form): Form<AckForm>,
+) -> Result<Response, WebError> {
+    ack_step(state, staff, alert_id, form, true).await
+}
+
+async fn ack_step(
+    state: OfficeState,
+    staff: Staff,
+    alert_id: String,
+    form: AckForm,
+    confirm: bool,
+) -> Result<Response, WebError> {
     policy::require(&staff, Act::Open, Subject::Trip)?;
     policy::trip(&state, &staff, None, Some(&alert_id)).await?;
     staff.check_csrf(&form.csrf)?;
-    // Closing an alert (a duress alert above all) needs a recent re-authentication; the
-    // caseworker comes back to the board, where the alert still waits.
+    // Closing an alert (a duress alert above all), or taking a step towards it, needs a
+    // recent re-authentication; the caseworker comes back to the board, where the alert
+    // still waits.
     staff.recent(&state, "/office/travel")?;
     let note = form.note.trim();
     if note.is_empty() || note.chars().count() > MAX_TEXT {
         return Err(WebError::BadRequest);
     }
-    let trip = state
-        .store()
-        .acknowledge_trip_alert(&alert_id, note, &staff.case_actor(), state.now())
-        .await
-        .map_err(state_error)?;
-    Ok(Redirect::to(&format!("/office/travel/trips/{}", enc(&trip))).into_response())
+    let store = state.store();
+    let actor = staff.case_actor();
+    let done = if confirm {
+        store
+            .confirm_trip_alert(&alert_id, note, &actor, state.now())
+            .await
+            .map(|trip_id| (trip_id, TwoPerson::Done))
+    } else {
+        store
+            .acknowledge_trip_alert(&alert_id, note, &actor, state.now())
+            .await
+            .map(|a| (a.trip_id, a.step))
+    };
+    match done {
+        Ok((trip, step)) => Ok(after_step(&trip, step)),
+        Err(e @ (StoreError::SecondPerson(_) | StoreError::Conflict(_))) => {
+            let trip = store.alert_trip(&alert_id).await?;
+            refused(&state, &staff, &trip, e).await
+        }
+        Err(e) => Err(WebError::from(e)),
+    }
 }
 
 #[cfg(test)]
