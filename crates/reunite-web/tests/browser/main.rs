@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access;
 mod cases;
 mod intake;
 mod office;

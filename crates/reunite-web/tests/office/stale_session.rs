@@ -216,7 +216,7 @@ async fn ending_a_trip_or_acknowledging_its_alert_needs_a_recent_reauthenticatio
     // A first person (fresh) acknowledges the duress alert and asks to end the trip: both wait
     // for a second person.
     let (mut first, _, _) = app
-        .sign_in_as("fresh.first", Role::Caseworker, Lang::En)
+        .sign_in_on_call("fresh.first", Role::Caseworker, Lang::En)
         .await;
     let fcsrf = first.csrf_of(&format!("/office/travel/trips/{trip}")).await;
     for path in [

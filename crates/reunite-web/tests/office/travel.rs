@@ -261,7 +261,7 @@ async fn the_duress_alert_cannot_be_cancelled_from_her_side() {
     let p = cw.get("/office/travel").await;
     assert!(p.body.contains("trip-duress"), "{}", p.body);
     let (mut second, _, _) = app
-        .sign_in_as("cw.duress2", Role::Caseworker, Lang::En)
+        .sign_in_on_call("cw.duress2", Role::Caseworker, Lang::En)
         .await;
     let csrf = second
         .csrf_of(&format!("/office/travel/trips/{trip}"))

@@ -113,7 +113,7 @@ async fn travel_canaries_never_reach_logs_or_disk_in_clear() {
     // The duress alert waits for a second person, who confirms with her own note.
     assert_eq!(alerts[0].stage, reunite_domain::travel::Stage::Duress);
     let (mut second, _, _) = app
-        .sign_in_as("cw.canary2", Role::Caseworker, Lang::En)
+        .sign_in_on_call("cw.canary2", Role::Caseworker, Lang::En)
         .await;
     let csrf2 = second
         .csrf_of(&format!("/office/travel/trips/{trip}"))

@@ -45,7 +45,9 @@ async fn one_caseworker_cannot_silence_a_duress_alert_through_the_office() {
     let alert = duress_alert(&app, &trip).await;
     let trip_path = format!("/office/travel/trips/{trip}");
 
-    let (mut first, _, _) = app.sign_in_as("cw.first", Role::Caseworker, Lang::En).await;
+    let (mut first, _, _) = app
+        .sign_in_on_call("cw.first", Role::Caseworker, Lang::En)
+        .await;
     let p = first.get(&trip_path).await;
     assert_eq!(p.status, 200, "{}", p.body);
     assert!(
@@ -128,7 +130,7 @@ async fn one_caseworker_cannot_silence_a_duress_alert_through_the_office() {
     // A second, different caseworker sees the first acknowledgement and confirms with her
     // own note: the alert is closed; then she confirms the end: the trip is over.
     let (mut second, _, _) = app
-        .sign_in_as("cw.second", Role::Caseworker, Lang::En)
+        .sign_in_on_call("cw.second", Role::Caseworker, Lang::En)
         .await;
     let p = second.get(&trip_path).await;
     assert!(p.body.contains("confirm-button"), "{}", p.body);
@@ -186,7 +188,7 @@ async fn confirming_her_own_step_is_refused_in_her_language() {
         let (trip, code) = active_trip(&app, "", vec![]).await;
         duress(&app, &code).await;
         let alert = duress_alert(&app, &trip).await;
-        let (mut c, _, _) = app.sign_in_as(name, Role::Caseworker, lang).await;
+        let (mut c, _, _) = app.sign_in_on_call(name, Role::Caseworker, lang).await;
         let trip_path = format!("/office/travel/trips/{trip}");
         let csrf = c.csrf_of(&trip_path).await;
         let p = c
@@ -250,7 +252,9 @@ async fn a_missed_check_in_and_a_quiet_trip_need_one_person() {
         .unwrap();
     app.clock.set(due.plus_secs(3600));
     app.store.travel_escalate(app.clock.now()).await.unwrap();
-    let (mut c, _, _) = app.sign_in_as("cw.alone", Role::Caseworker, Lang::En).await;
+    let (mut c, _, _) = app
+        .sign_in_on_call("cw.alone", Role::Caseworker, Lang::En)
+        .await;
     let trip_path = format!("/office/travel/trips/{trip}");
     let p = c.get(&trip_path).await;
     assert!(
