@@ -320,11 +320,9 @@ fn intake_sync_with_a_mirror_file() {
     );
 }
 
-/// The README's first command: `reunite demo` starts, prints where and how to sign in, and
-/// serves.
-#[test]
-fn demo_starts_and_serves() {
-    let dir = tmp("demo");
+/// Starts `reunite demo` on `dir`; returns the child, what it printed up to the line that
+/// ends its banner, and its address.
+fn start_demo(dir: &std::path::Path, last_line: &str) -> (std::process::Child, String, String) {
     let mut child = bin()
         .args(["demo", "--data", dir.to_str().unwrap(), "--port", "0"])
         .stdout(Stdio::piped())
@@ -343,11 +341,21 @@ fn demo_starts_and_serves() {
             url = Some(u.to_string());
         }
         text.push_str(&line);
-        if line.starts_with("Administration:") {
+        if line.starts_with(last_line) {
             break;
         }
     }
     let url = url.unwrap_or_else(|| panic!("no address printed: {text}"));
+    (child, text, url)
+}
+
+/// The README's first command: `reunite demo` starts, prints where and how to sign in, and
+/// serves; `reunite demo --data DIR` on the directory it made reopens it (and says so), and
+/// refuses a directory it did not make, pointing to `serve`.
+#[test]
+fn demo_starts_and_serves() {
+    let dir = tmp("demo");
+    let (mut child, text, url) = start_demo(&dir, "Administration:");
     assert!(text.contains("fictional"), "{text}");
     // Two sign-ins: the caseworker sees the demo cases (she is on their team), the
     // administrator assigns them and reads none.
@@ -376,6 +384,24 @@ fn demo_starts_and_serves() {
     child.wait().unwrap();
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.contains("content-security-policy"));
+
+    // Again on the same directory: reopened as it was left, no new passwords.
+    let (mut again, text, _) = start_demo(&dir, "passwords were shown once");
+    again.kill().unwrap();
+    again.wait().unwrap();
+    assert!(text.contains("DEMO (reopened)"), "{text}");
+    assert!(!text.contains("one-time password "), "{text}");
+
+    // A directory `demo` did not make is refused, with the command that serves it.
+    let other = tmp("not-a-demo");
+    ok(&["init", "--data", other.to_str().unwrap()]);
+    let o = bin()
+        .args(["demo", "--data", other.to_str().unwrap(), "--port", "0"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("reunite serve --data"), "{err}");
 }
 
 /// `trusted_proxies` and `client_ip_header`: an entry that is not an address or CIDR block

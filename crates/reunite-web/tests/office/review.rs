@@ -199,6 +199,10 @@ async fn from_request_to_connection_with_consent_and_two_approvers() {
     let home = m.get("/member").await;
     assert!(home.body.contains("라고 답하셨습니다"), "{}", home.body);
     assert!(!home.body.contains("class=\"answer-yes\""), "answered once");
+    // The verifier is not offered the approval; asked anyway, the rules refuse it.
+    let v = a.get(&format!("/office/matches/{id}")).await;
+    assert!(v.body.contains("id=\"do-close\""), "{}", v.body);
+    assert!(!v.body.contains("id=\"do-approve\""));
     let r = step(&mut a, &id, "approve", &[]).await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("second caseworker"), "{}", r.body);

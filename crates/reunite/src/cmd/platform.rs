@@ -48,7 +48,8 @@ pub enum ServeRole {
 /// `reunite demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Data directory to use (a new temporary one if not given).
+    /// Data directory to use (a new temporary one if not given). A directory an earlier
+    /// `reunite demo` made is reopened as it was left.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Port to listen on, on 127.0.0.1.
@@ -395,6 +396,9 @@ fn spawn_session_sweeper(store: reunite_store::Store, clock: Arc<dyn Clock>) {
     });
 }
 
+/// The file that marks a data directory as a demo's (so `demo --data DIR` may reopen it).
+const DEMO_MARKER: &str = "DEMO";
+
 pub async fn demo(args: DemoArgs) -> Result<()> {
     let dir = match args.data {
         Some(d) => d,
@@ -403,7 +407,34 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             &reunite_crypto::random_token()[..10].to_lowercase()
         )),
     };
+    let marker = dir.join(DEMO_MARKER);
+    if !config::is_empty_dir(&dir)? {
+        if !marker.exists() {
+            bail!(
+                "{} holds data that `reunite demo` did not make; `reunite serve --data {}` \
+                 serves an installation",
+                dir.display(),
+                dir.display()
+            );
+        }
+        let mut dd = DataDir::load(&dir)?;
+        dd.config.listen = format!("127.0.0.1:{}", args.port);
+        dd.write_config()?;
+        crate::init_logging(&dd.config.log);
+        let banner = format!(
+            "DEMO (reopened) — every record here is fictional.\n\
+             Data directory: {}\n\
+             Sign in as caseworker or admin with the passwords you chose; the one-time\n\
+             passwords were shown once, when this demo was made.",
+            dir.display()
+        );
+        return run_server(&dd, Some(banner)).await;
+    }
     let done = init_dir(&dir, "admin").await?;
+    std::fs::write(
+        &marker,
+        "Made by `reunite demo`: every record here is fictional.\n",
+    )?;
     let mut dd = DataDir::load(&dir)?;
     dd.config.listen = format!("127.0.0.1:{}", args.port);
     dd.config.title = "Notes (demo)".into();

@@ -313,10 +313,18 @@ async fn view_page(
         })
         .collect();
     let acts = policy::acts_for_mother(state, staff, &c.summary.case_id).await?;
-    let approver = policy::may(staff, Act::Approve, Subject::Approval);
+    // The verifier is never offered what the rules would refuse her: the approval, and
+    // recording the mother's answer.
+    let verifier = c.facts.verified_by.as_deref() == Some(staff.user.id.0.as_str());
+    let approver = policy::may(staff, Act::Approve, Subject::Approval) && !verifier;
     let actions = Step::office_steps(c.summary.state)
         .into_iter()
-        .filter(|s| acts || (*s == Step::Approve && approver))
+        .filter(|s| match s {
+            Step::Approve => approver,
+            // Her answer is recorded by her or by someone other than the verifier.
+            Step::Consent(_) => acts && !verifier,
+            _ => acts,
+        })
         .map(|s| (s.as_str(), t.s(&format!("review.do.{}", s.as_str()))))
         .collect();
     let has_member = store.member_of_case(&c.summary.case_id).await?.is_some();
