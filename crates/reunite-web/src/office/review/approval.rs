@@ -163,12 +163,7 @@ async fn approval_page(
             .detail
             .explain
             .iter()
-            .map(|e| ExplainRow {
-                field: e.field.clone(),
-                level: e.level.clone(),
-                bf: format!("{:+.2}", e.log2_bf),
-                against: e.log2_bf < 0.0,
-            })
+            .map(|e| super::explain_row(t, e))
             .collect(),
         consent,
         req_residence: prefecture_level(t, &payload.request.residence_cn),

@@ -51,6 +51,43 @@ pub(crate) fn routes() -> Router<OfficeState> {
         )
 }
 
+/// The message key of a matcher's comparison field or level (`same day, other calendar` →
+/// `…same_day_other_calendar`).
+fn explain_key(prefix: &str, code: &str) -> String {
+    let mut k = String::with_capacity(prefix.len() + code.len());
+    k.push_str(prefix);
+    for c in code.chars() {
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        };
+        if !(c == '_' && k.ends_with('_')) {
+            k.push(c);
+        }
+    }
+    k
+}
+
+/// One line of the matcher's explanation in the reader's language (the code itself if a
+/// later matcher brings a field or level this build has no words for).
+fn explain_row(t: Tr, e: &reunite_domain::ExplainEntry) -> ExplainRow {
+    let words = |prefix: &str, code: &str| {
+        let k = explain_key(prefix, code);
+        if crate::kernel::i18n::has_key(&k) {
+            t.s(&k).to_string()
+        } else {
+            code.to_string()
+        }
+    };
+    ExplainRow {
+        field: words("explain.field.", &e.field),
+        level: words("explain.level.", &e.level),
+        bf: format!("{:+.2}", e.log2_bf),
+        against: e.log2_bf < 0.0,
+    }
+}
+
 fn short_id(id: &str) -> String {
     id.chars().take(12).collect()
 }
@@ -68,6 +105,29 @@ fn text_problem(t: Tr, text: &str, required: bool) -> Option<String> {
 
 // ---------------------------------------------------------------------------------------
 // Queue
+
+#[cfg(test)]
+mod explain_tests {
+    use super::explain_key;
+    use crate::kernel::i18n::has_key;
+
+    /// Every field and level the matcher explains has words in all three languages.
+    #[test]
+    fn every_field_and_level_of_the_matcher_has_words() {
+        for (i, field) in reunite_link::compare::FIELDS.iter().enumerate() {
+            let k = explain_key("explain.field.", field);
+            assert!(has_key(&k), "{k}");
+            for level in reunite_link::compare::levels(i).iter().chain(&["missing"]) {
+                let k = explain_key("explain.level.", level);
+                assert!(has_key(&k), "{k}");
+            }
+        }
+        assert_eq!(
+            explain_key("explain.level.", "same day, other calendar"),
+            "explain.level.same_day_other_calendar"
+        );
+    }
+}
 
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct QueueQuery {
@@ -370,17 +430,7 @@ async fn view_page(
         state: t.label(c.summary.state),
         probability: format!("{:.4}", c.detail.probability),
         weight: format!("{:+.2}", c.detail.match_weight),
-        explain: c
-            .detail
-            .explain
-            .iter()
-            .map(|e| ExplainRow {
-                field: e.field.clone(),
-                level: e.level.clone(),
-                bf: format!("{:+.2}", e.log2_bf),
-                against: e.log2_bf < 0.0,
-            })
-            .collect(),
+        explain: c.detail.explain.iter().map(|e| explain_row(t, e)).collect(),
         req_sought: person_view(t, &r.sought),
         req_seeker: person_view(t, &r.seeker),
         req_father: r.father.as_ref().map(|f| person_view(t, f)),
