@@ -253,3 +253,43 @@ async fn dashboard_a_caseworker_off_the_case_gets_403_on_its_tasks_and_stale_ses
         assert!(!p.body.contains(CANARY));
     }
 }
+
+#[tokio::test]
+async fn dashboard_due_times_are_entered_and_shown_in_the_office_zone() {
+    let app = TestApp::spawn_with(|c| c.office_tz = "America/New_York".into()).await;
+    let (mut c, me, _) = app
+        .sign_in_as("cw.tasks.tz", Role::Caseworker, Lang::En)
+        .await;
+    let case_id = new_case_for(&app, Some(&me)).await;
+    // A "+ task" link arrives with what it came from filled in.
+    let path = format!("/office/cases/{case_id}/tasks");
+    let p = c
+        .get(&format!("{path}?link_kind=trip&link_id=trip_9"))
+        .await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.input("link_id").as_deref(), Some("trip_9"));
+    assert!(p.body.contains(r#"<option value="trip" selected>"#));
+    let csrf = p.input("csrf").unwrap();
+    let p = c
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("what", "ring the consulate"),
+                ("due_on", "2030-07-01"),
+                ("due_time", "09:30"),
+                ("assignee", &me.0),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let t = app
+        .store
+        .tasks_of_case(&case_id, &CaseActor::Cli, app.clock.now())
+        .await
+        .unwrap();
+    // 09:30 in New York (EDT, UTC−4) is 13:30 UTC.
+    assert_eq!(t[0].due, Due::parse("UTC", "2030-07-01", "13:30").unwrap());
+    let p = c.get(&path).await;
+    assert!(p.body.contains("2030-07-01 09:30"), "{}", p.body);
+}
