@@ -371,10 +371,15 @@ impl Store {
         let mine = |c: &str| scope.cases.contains(c);
         let mut d = Dashboard::default();
         // Tasks: hers, and her cases with anything due by the end of today.
-        let rows: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT case_id, assigned_to, overdue_at FROM tasks WHERE done_at = 0")
-                .fetch_all(&self.pool)
-                .await?;
+        // Only what is due by the end of today counts.
+        let q = self.backend.sql(
+            "SELECT case_id, assigned_to, overdue_at FROM tasks \
+             WHERE done_at = 0 AND overdue_at <= $1",
+        );
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(&q)
+            .bind(scope.today_end.millis())
+            .fetch_all(&self.pool)
+            .await?;
         let mut due_cases = HashSet::new();
         for (case, who, at) in &rows {
             if !mine(case) {
