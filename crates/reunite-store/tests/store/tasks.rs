@@ -183,3 +183,85 @@ both_backends!(
         }
     }
 );
+
+fn trip(case_id: &str, starts_on: &str) -> reunite_store::NewTrip {
+    let policy = reunite_crypto::PasswordPolicy {
+        m_kib: 1024,
+        t: 1,
+        p: 1,
+    };
+    reunite_store::NewTrip {
+        case_id: case_id.into(),
+        plan: reunite_store::TripPlan {
+            starts_on: starts_on.into(),
+            ends_on: "2026-04-30".into(),
+            purpose: "visit".into(),
+            lang: "ko".into(),
+            reminder_to: String::new(),
+            contacts: vec![],
+        },
+        places: reunite_store::TripPlaces::default(),
+        schedule: reunite_domain::travel::Schedule {
+            interval_mins: 24 * 60,
+            window_start_min: 0,
+            window_end_min: 1440,
+            tz: "Asia/Shanghai".into(),
+            grace_mins: 60,
+        },
+        pin_phc: reunite_crypto::hash_password(&policy, "1357").unwrap(),
+        duress_phc: reunite_crypto::hash_password(&policy, "2468").unwrap(),
+    }
+}
+
+both_backends!(
+    dashboard_counts_only_trips_she_may_open_and_duress_first,
+    |db: TestDb| async move {
+        let s = &db.store;
+        let (a, b) = (user(&db, "cw.dash.a").await, user(&db, "cw.dash.b").await);
+        case_for(&db, "c-a", &a).await;
+        case_for(&db, "c-b", &b).await;
+        let cli = CaseActor::Cli;
+        // Hers: one planned in five days, one planned next month.
+        s.create_trip(&trip("c-a", "2026-03-07"), &cli, NOW)
+            .await
+            .unwrap();
+        s.create_trip(&trip("c-a", "2026-04-07"), &cli, NOW)
+            .await
+            .unwrap();
+        // Not hers: active, and the duress PIN was used.
+        let (other, _) = s
+            .create_trip(&trip("c-b", "2026-03-01"), &cli, NOW)
+            .await
+            .unwrap();
+        s.confirm_trip_briefing(&other, "ko", "abc", &cli, NOW)
+            .await
+            .unwrap();
+        s.activate_trip(&other, &cli, NOW).await.unwrap();
+        s.record_checkin(&other, reunite_store::CheckinKind::Duress, "", NOW)
+            .await
+            .unwrap();
+        let visible = s.visible_case_ids(&a, false, NOW).await.unwrap();
+        let (_, today_end) = day_bounds(TZ, NOW);
+        let (today, week_end) = (local_date(TZ, NOW, 0), local_date(TZ, NOW, 7));
+        let scope = |all_trips| DashboardScope {
+            user: &a,
+            cases: &visible,
+            all_trips,
+            intake: false,
+            now: NOW,
+            today_end,
+            today: &today,
+            week_end: &week_end,
+        };
+        let me = CaseActor::Staff(a.clone());
+        let d = s.dashboard(&scope(false), &me).await.unwrap();
+        assert_eq!(
+            (d.trips_starting, d.trips_active, d.duress),
+            (1, 0, 0),
+            "her cases only"
+        );
+        // On travel duty every trip counts, the duress alert too.
+        let d = s.dashboard(&scope(true), &me).await.unwrap();
+        assert_eq!((d.trips_starting, d.trips_active, d.duress), (1, 1, 1));
+    }
+);
