@@ -408,11 +408,12 @@ impl Store {
                 .await?;
             d.new_requests = Some(n as u64);
         }
-        // Matches: proposed (to verify), verified (to ask her); asked and consented wait
-        // for someone other than the verifier (her answer, the second approval).
+        // Matches: proposed (to verify), verified (to ask her), approved (to connect);
+        // asked and consented wait for someone other than the verifier (her answer, which
+        // the verifier may not record; the second approval).
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
             "SELECT case_id, state, verified_by FROM match_candidates \
-             WHERE state IN ('proposed', 'verified', 'asked', 'consented')",
+             WHERE state IN ('proposed', 'verified', 'asked', 'consented', 'approved')",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -420,7 +421,7 @@ impl Store {
             .iter()
             .filter(|(c, state, by)| {
                 mine(c)
-                    && (matches!(state.as_str(), "proposed" | "verified")
+                    && (matches!(state.as_str(), "proposed" | "verified" | "approved")
                         || by.as_deref() != Some(scope.user.0.as_str()))
             })
             .count() as u64;

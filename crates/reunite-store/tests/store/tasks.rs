@@ -240,6 +240,12 @@ both_backends!(
         s.record_checkin(&other, reunite_store::CheckinKind::Duress, "", NOW)
             .await
             .unwrap();
+        // A DNA test of each case: only hers counts.
+        for c in ["c-a", "c-b"] {
+            s.create_dna_test(c, None, &reunite_store::DnaDetails::default(), &cli, NOW)
+                .await
+                .unwrap();
+        }
         let visible = s.visible_case_ids(&a, false, NOW).await.unwrap();
         let (_, today_end) = day_bounds(TZ, NOW);
         let (today, week_end) = (local_date(TZ, NOW, 0), local_date(TZ, NOW, 7));
@@ -260,6 +266,7 @@ both_backends!(
             (1, 0, 0),
             "her cases only"
         );
+        assert_eq!((d.dna_waiting, d.dna_ready), (1, 0));
         // On travel duty every trip counts, the duress alert too.
         let d = s.dashboard(&scope(true), &me).await.unwrap();
         assert_eq!((d.trips_starting, d.trips_active, d.duress), (1, 1, 1));
