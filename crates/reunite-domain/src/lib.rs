@@ -12,6 +12,7 @@ pub mod fictional;
 pub mod record;
 pub mod review;
 pub mod sensitive;
+pub mod task;
 pub mod time;
 pub mod travel;
 pub mod vocab;

@@ -17,6 +17,7 @@
 
 pub mod access;
 mod cases;
+mod casework;
 mod db;
 mod dna;
 pub mod intake;
@@ -29,6 +30,7 @@ pub use db::{postgres, sqlite};
 
 pub use cases::index::{Assigned, CaseFilter, CasePage, CaseSummary};
 pub use cases::{CaseActor, CaseMeta, CaseVersion, ChangeKind, StoredCase, changed_fields};
+pub use casework::tasks::{Dashboard, DashboardScope, NewTask, Task};
 pub use dna::{CustodyNote, DnaDetails, DnaRead, DnaStatus, DnaTest, DnaTestMeta, TestedPerson};
 pub use intake::mirror_sync::SyncReport;
 pub use intake::office::{IntakeSummary, OpenedIntake, OpenedMessage, open_reply, seal_reply};

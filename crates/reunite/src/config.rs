@@ -57,9 +57,17 @@ pub struct Config {
     /// `Forwarded`.
     #[serde(default = "default_client_ip_header")]
     pub client_ip_header: String,
+    /// The office's time zone (IANA name): task due times are entered and shown in it,
+    /// and the dashboard's "today" is its day. Times are stored in UTC.
+    #[serde(default = "default_office_tz")]
+    pub office_tz: String,
     /// Travel safety (`[travel]`, see `cmd/travel.rs`).
     #[serde(default)]
     pub travel: crate::cmd::travel::TravelConfig,
+}
+
+fn default_office_tz() -> String {
+    reunite_domain::task::DEFAULT_OFFICE_TZ.into()
 }
 
 fn default_client_ip_header() -> String {
@@ -109,6 +117,7 @@ impl Default for Config {
             match_interval_secs: default_match_interval(),
             trusted_proxies: Vec::new(),
             client_ip_header: default_client_ip_header(),
+            office_tz: default_office_tz(),
             travel: Default::default(),
         }
     }
@@ -213,6 +222,9 @@ impl DataDir {
         if let Ok(v) = std::env::var("REUNITE_CLIENT_IP_HEADER") {
             c.client_ip_header = v;
         }
+        if let Ok(v) = std::env::var("REUNITE_OFFICE_TZ") {
+            c.office_tz = v;
+        }
         // Refuse to start on a proxy list or header that does not parse.
         self.client_address()?;
         let c = &mut self.config;
@@ -220,6 +232,12 @@ impl DataDir {
             bail!(
                 "match_threshold must be a probability from 0 to 1, not {}",
                 c.match_threshold
+            );
+        }
+        if !reunite_domain::task::valid_zone(&c.office_tz) {
+            bail!(
+                "office_tz must be an IANA time zone such as Asia/Seoul, not {:?}",
+                c.office_tz
             );
         }
         c.travel.apply_env()?;

@@ -65,6 +65,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0010_second_person.sql"),
         include_str!("../../migrations/postgres/0010_second_person.sql"),
     ),
+    (
+        12,
+        "tasks",
+        include_str!("../../migrations/sqlite/0012_tasks.sql"),
+        include_str!("../../migrations/postgres/0012_tasks.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

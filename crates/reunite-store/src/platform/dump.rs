@@ -292,6 +292,25 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("attempts", Kind::Int),
         ],
     ),
+    (
+        "tasks",
+        &[
+            ("id", Kind::Text),
+            ("case_id", Kind::Text),
+            ("key_id", Kind::Text),
+            ("what_enc", Kind::Blob),
+            ("due_at", Kind::Int),
+            ("all_day", Kind::Int),
+            ("overdue_at", Kind::Int),
+            ("assigned_to", Kind::Text),
+            ("link_kind", Kind::Text),
+            ("link_id", Kind::Text),
+            ("done_at", Kind::Int),
+            ("done_by", Kind::Text),
+            ("created_by", Kind::Text),
+            ("created_at", Kind::Int),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of dumps.

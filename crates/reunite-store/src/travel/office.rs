@@ -12,7 +12,7 @@ use reunite_domain::{Action, NewAuditEvent, Timestamp};
 use sqlx::Row;
 
 impl Store {
-    pub(super) async fn open_plan(&self, trip_id: &str) -> Result<TripPlan, StoreError> {
+    pub(crate) async fn open_plan(&self, trip_id: &str) -> Result<TripPlan, StoreError> {
         let (_, key) = self.trip_key(trip_id).await?;
         let q = self.backend.sql("SELECT plan_enc FROM trips WHERE id = $1");
         let (enc,): (Vec<u8>,) = sqlx::query_as(&q)

@@ -13,4 +13,5 @@ mod intake;
 mod mirror_sync;
 mod review;
 mod store;
+mod tasks;
 mod travel;

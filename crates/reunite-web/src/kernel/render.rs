@@ -80,6 +80,8 @@ pub(crate) struct HomePage {
     pub nav: Option<Nav>,
     pub role: &'static str,
     pub notice: Option<&'static str>,
+    /// The counts of what waits for her (caseworkers and admins).
+    pub dash: Option<reunite_store::Dashboard>,
 }
 
 pub(crate) struct UserRow {

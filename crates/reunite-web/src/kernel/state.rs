@@ -53,6 +53,9 @@ pub struct WebConfig {
     pub max_connections_per_client: usize,
     /// Open connections in all. Default 1024.
     pub max_connections: usize,
+    /// The office's time zone (IANA name): task due times are entered and shown in it and
+    /// "today" on the dashboard is its day. Stored times stay UTC. Default `Asia/Seoul`.
+    pub office_tz: String,
 }
 
 impl Default for WebConfig {
@@ -76,6 +79,7 @@ impl Default for WebConfig {
             request_timeout_ms: 120_000,
             max_connections_per_client: 64,
             max_connections: 1024,
+            office_tz: reunite_domain::task::DEFAULT_OFFICE_TZ.into(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod cases;
 pub(crate) mod dna;
 pub(crate) mod requests;
 pub(crate) mod review;
+pub(crate) mod tasks;
 pub(crate) mod travel;
 
 use crate::OfficeState;
@@ -34,5 +35,6 @@ pub(crate) fn routes() -> Router<OfficeState> {
         .merge(dna::routes())
         .merge(requests::routes())
         .merge(review::routes())
+        .merge(tasks::routes())
         .merge(travel::routes())
 }

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod cases;
 mod client_limits;
+mod dashboard;
 mod dna;
 mod intake;
 mod intake_canary;

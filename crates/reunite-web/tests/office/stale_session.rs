@@ -12,6 +12,7 @@ const MOTHER: &str = "Canarymother Xq71";
 const CITY: &str = "Canarycity-xq71";
 const STAY: &str = "Canarystay-xq71";
 const HOME: &str = "Canaryhome-xq71";
+const TASK: &str = "Canarytask-xq71";
 
 #[tokio::test]
 async fn a_stale_session_sees_no_identifying_value_on_any_route() {
@@ -72,6 +73,23 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
         .await
         .unwrap();
 
+    let due = reunite_domain::task::Due::parse("Asia/Seoul", "2026-03-02", "").unwrap();
+    app.store
+        .create_task(
+            &reunite_store::NewTask {
+                case_id: case_id.clone(),
+                what: TASK.into(),
+                due,
+                overdue_at: due.overdue_at("Asia/Seoul"),
+                assigned_to: me.clone(),
+                link: None,
+            },
+            &CaseActor::Cli,
+            now,
+        )
+        .await
+        .unwrap();
+
     // The form token while the session is still fresh; then the re-authentication goes stale.
     let csrf = c.csrf_of("/office").await;
     app.clock.advance_millis(120_000);
@@ -86,6 +104,8 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
         format!("/office/cases/{case_id}/trips"),
         format!("/office/cases/{case_id}/dna"),
         format!("/office/cases/{case_id}/member"),
+        format!("/office/cases/{case_id}/tasks"),
+        "/office/tasks".to_string(),
         "/office/travel".to_string(),
         format!("/office/travel/trips/{trip_id}"),
         "/office/matches".to_string(),
@@ -109,6 +129,10 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
             format!("/office/cases/{case_id}/dna"),
             vec![("csrf", csrf.as_str()), ("relation", "bad")],
         ),
+        (
+            format!("/office/cases/{case_id}/tasks"),
+            vec![("csrf", csrf.as_str()), ("due_on", "bad")],
+        ),
         // Without the confirmation box: the form comes back (422) with the trip on it.
         (
             format!("/office/travel/trips/{trip_id}/briefing"),
@@ -131,7 +155,7 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
 
     let mut leaks = Vec::new();
     let mut check = |what: String, status: u16, body: &str| {
-        for canary in [MOTHER, CITY, STAY, HOME, "Canarymother"] {
+        for canary in [MOTHER, CITY, STAY, HOME, TASK, "Canarymother"] {
             if body.contains(canary) {
                 leaks.push(format!("{what} ({status}) shows {canary}"));
             }

@@ -322,6 +322,7 @@ async fn run_server(dd: &DataDir, banner: Option<String>) -> Result<()> {
         matching,
         checkin: dd.config.travel.checkin(&dd.config.public_exit_url),
         client_address: dd.client_address()?,
+        office_tz: dd.config.office_tz.clone(),
         ..reunite_web::WebConfig::default()
     };
     // Pay for the dummy hash now, not on the first unknown-user sign-in.

@@ -289,15 +289,20 @@ pub(crate) async fn logout(
     Ok(r)
 }
 
-pub(crate) async fn home(State(_state): State<OfficeState>, staff: Staff) -> Response {
+pub(crate) async fn home(
+    State(state): State<OfficeState>,
+    staff: Staff,
+) -> Result<Response, WebError> {
     let t = staff.t();
-    render(&HomePage {
+    let dash = crate::office::tasks::dashboard(&state, &staff).await?;
+    Ok(render(&HomePage {
         t,
         title: t.s("home.title"),
         nav: staff.nav("/office"),
         role: t.role(staff.user.role.as_str()),
         notice: None,
-    })
+        dash,
+    }))
 }
 
 async fn setup_page(

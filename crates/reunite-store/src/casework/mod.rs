@@ -1,0 +1,3 @@
+//! Casework around a case: follow-ups and tasks.
+
+pub(crate) mod tasks;
