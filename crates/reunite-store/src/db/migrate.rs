@@ -59,6 +59,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0009_teams.sql"),
         include_str!("../../migrations/postgres/0009_teams.sql"),
     ),
+    (
+        11,
+        "casework",
+        include_str!("../../migrations/sqlite/0011_casework.sql"),
+        include_str!("../../migrations/postgres/0011_casework.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
