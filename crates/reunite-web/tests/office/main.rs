@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod cases;
+mod casework;
 mod client_limits;
 mod dna;
 mod intake;
