@@ -17,6 +17,9 @@
 //! * The second approver of a disclosure is any caseworker other than the verifier; she
 //!   sees the approval view (the matcher's explanation, the fields that agree or disagree,
 //!   residence at prefecture level), not the records.
+//! * A restricted case note's text opens only for its author (while on the case) and for
+//!   the caseworkers who supervise the case's team: never the rest of the team, an admin,
+//!   or break-glass. Others see that it exists, who wrote it and when.
 //! * Tracing requests open for staff on intake duty, and for the team of a case a match
 //!   links the request to. Trips and their alerts open for the case's team and for staff on
 //!   travel duty (on call).

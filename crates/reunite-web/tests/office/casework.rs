@@ -150,7 +150,27 @@ async fn casework_notes_restricted_to_author_and_supervisor() {
         assert_eq!(p.status, 403, "{path}");
         assert!(!p.body.contains(TEAM_NOTE));
     }
-    let csrf = w.outsider.csrf_of("/office").await;
+    // The case page links the pages for those on the case.
+    let case = format!("/office/cases/{}", w.case_id);
+    let p = w.mate.get(&case).await;
+    assert!(p.body.contains("id=\"case-notes\"") && p.body.contains("id=\"case-services\""));
+    // Under break-glass: no links, and a restricted note stays shut.
+    let csrf = w.outsider.get(&case).await.input("csrf").unwrap();
+    let reason = "checking the residence for a second approval";
+    let p = w
+        .outsider
+        .post(
+            &format!("{case}/break-glass"),
+            &[("csrf", csrf.as_str()), ("reason", reason)],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let p = w.outsider.get(&case).await;
+    assert!(p.body.contains("id=\"glass-banner\""));
+    assert!(!p.body.contains("id=\"case-notes\""));
+    let p = w.outsider.get(&note).await;
+    assert_eq!(p.status, 403);
+    assert!(!p.body.contains(NOTE_CANARY));
     let p = w
         .outsider
         .post(
