@@ -255,7 +255,8 @@ async fn casework_services_referrals_and_the_sheet() {
     // Status: planned → in progress; done straight from planned is refused.
     let st = format!("/office/services/{sid}/status");
     let p = w.author.post(&st, &[("csrf", &csrf), ("to", "done")]).await;
-    assert_eq!(p.status, 400);
+    assert_eq!(p.status, 409);
+    assert!(p.body.contains("cannot move to that status"));
     let p = w
         .author
         .post(&st, &[("csrf", &csrf), ("to", "in_progress")])

@@ -325,7 +325,25 @@ pub(crate) async fn status(
         .await
     {
         Ok(()) => Ok(Redirect::to(&here(&case_id)).into_response()),
-        Err(StoreError::Casework(CaseworkRefusal::Transition)) => Err(WebError::BadRequest),
+        Err(StoreError::Casework(CaseworkRefusal::Transition)) => {
+            // The page comes back with why (it shows sealed text: re-authentication first).
+            staff.recent(&state, &here(&case_id))?;
+            let blank = ServiceForm {
+                kind: "counselling".into(),
+                ..ServiceForm::default()
+            };
+            let errors = vec![staff.t().s("casework.err.transition").to_string()];
+            let p = page(
+                &state,
+                &staff,
+                &case_id,
+                blank,
+                errors,
+                (String::new(), vec![]),
+            )
+            .await?;
+            Ok(render_status(StatusCode::CONFLICT, &p))
+        }
         Err(e) => Err(e.into()),
     }
 }
