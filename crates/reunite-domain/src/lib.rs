@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod case;
+pub mod casework;
 pub mod dna;
 pub mod fictional;
 pub mod record;

@@ -68,6 +68,9 @@ macro_rules! vocab {
 use crate::account::Duty;
 use crate::account::Role;
 use crate::case::CaseStatus;
+use crate::casework::{
+    NoteKind, NoteVisibility, ReferralOutcome, ServiceKind, ServiceStatus, SharedField,
+};
 use crate::dna::DnaStatus;
 use crate::record::{Calendar, Cause, ContactStatus, NameKind, Relation, Sex};
 use crate::review::{AnsweredBy, MatchState};
@@ -92,6 +95,52 @@ vocab!(MatchState {
     Declined => "declined", "review.state.declined";
     Withdrawn => "withdrawn", "review.state.withdrawn";
     Closed => "closed", "review.state.closed";
+});
+
+vocab!(NoteKind {
+    Contact => "contact", "casework.note_kind.contact";
+    Call => "call", "casework.note_kind.call";
+    Visit => "visit", "casework.note_kind.visit";
+    Counselling => "counselling", "casework.note_kind.counselling";
+    Other => "other", "casework.note_kind.other";
+});
+
+vocab!(NoteVisibility {
+    Team => "team", "casework.visibility.team";
+    Restricted => "restricted", "casework.visibility.restricted";
+});
+
+vocab!(ServiceKind {
+    Counselling => "counselling", "casework.service.counselling";
+    Medical => "medical", "casework.service.medical";
+    Economic => "economic", "casework.service.economic";
+    Legal => "legal", "casework.service.legal";
+    Education => "education", "casework.service.education";
+    Housing => "housing", "casework.service.housing";
+    Employment => "employment", "casework.service.employment";
+    Other => "other", "casework.service.other";
+});
+
+vocab!(ServiceStatus {
+    Planned => "planned", "casework.status.planned";
+    InProgress => "in_progress", "casework.status.in_progress";
+    Done => "done", "casework.status.done";
+    Cancelled => "cancelled", "casework.status.cancelled";
+});
+
+vocab!(ReferralOutcome {
+    Pending => "pending", "casework.outcome.pending";
+    Accepted => "accepted", "casework.outcome.accepted";
+    Declined => "declined", "casework.outcome.declined";
+    Completed => "completed", "casework.outcome.completed";
+});
+
+vocab!(SharedField {
+    Names => "names", "casework.shared.names";
+    BirthDate => "birth_date", "casework.shared.birth_date";
+    Contact => "contact", "casework.shared.contact";
+    Children => "children", "casework.shared.children";
+    Summary => "summary", "casework.shared.summary";
 });
 
 vocab!(DnaStatus {
@@ -224,6 +273,12 @@ mod tests {
         check::<NameKind>();
         check::<Calendar>();
         check::<Role>();
+        check::<NoteKind>();
+        check::<NoteVisibility>();
+        check::<ServiceKind>();
+        check::<ServiceStatus>();
+        check::<ReferralOutcome>();
+        check::<SharedField>();
     }
 
     #[test]
@@ -238,5 +293,8 @@ mod tests {
         same_as_serde::<NameKind>();
         same_as_serde::<Calendar>();
         same_as_serde::<Role>();
+        same_as_serde::<NoteKind>();
+        same_as_serde::<ServiceStatus>();
+        same_as_serde::<SharedField>();
     }
 }

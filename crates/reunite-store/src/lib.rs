@@ -17,7 +17,7 @@
 
 pub mod access;
 mod cases;
-mod casework;
+pub mod casework;
 mod db;
 mod dna;
 pub mod intake;
@@ -144,6 +144,9 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
+    /// A casework write or read the rules refuse (nothing was changed or opened).
+    #[error("refused: {0}")]
+    Casework(casework::CaseworkRefusal),
     /// Reading or writing a dump stream.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

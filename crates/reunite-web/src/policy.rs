@@ -17,6 +17,9 @@
 //! * The second approver of a disclosure is any caseworker other than the verifier; she
 //!   sees the approval view (the matcher's explanation, the fields that agree or disagree,
 //!   residence at prefecture level), not the records.
+//! * A restricted case note's text opens only for its author (while on the case) and for
+//!   the caseworkers who supervise the case's team: never the rest of the team, an admin,
+//!   or break-glass. Others see that it exists, who wrote it and when.
 //! * Tracing requests open for staff on intake duty, and for the team of a case a match
 //!   links the request to. Trips and their alerts open for the case's team and for staff on
 //!   travel duty (on call).
@@ -52,6 +55,15 @@ pub(crate) enum Subject {
     Trip,
     /// One trip or one of its alerts, by the asker's relation to the trip's case.
     TripOf(Relation),
+    /// The text of a restricted case note: whether the asker wrote it, and her relation
+    /// to its case. Only its author (still on the case) and the caseworkers who supervise
+    /// the case's team; never the rest of the team, an admin, or break-glass.
+    RestrictedNote {
+        /// She wrote it.
+        author: bool,
+        /// Her relation to the note's case.
+        rel: Relation,
+    },
 }
 
 /// What they want to do with it.
@@ -89,6 +101,9 @@ pub(crate) fn allows(role: Role, reach: &Reach, act: Act, subject: Subject) -> b
         (Act::Open | Act::Approve, Subject::Approval) => caseworker,
         (Act::Open, Subject::RequestOf(r)) => reach.has(Duty::Intake) || on_case(r),
         (Act::Open, Subject::TripOf(r)) => reach.has(Duty::Travel) || on_case(r),
+        (Act::Open, Subject::RestrictedNote { author, rel }) => {
+            (author && on_case(rel)) || (caseworker && rel.supervisor)
+        }
         _ => false,
     }
 }
@@ -233,6 +248,37 @@ pub(crate) async fn trip(
     trip_of_case(state, staff, &case_id).await
 }
 
+/// The note's meta, if this staff member may open its case; and whether she may read its
+/// text (a team note: yes; a restricted one: by [`Subject::RestrictedNote`]).
+pub(crate) async fn note(
+    state: &OfficeState,
+    staff: &Staff,
+    note_id: &str,
+) -> Result<(reunite_store::casework::notes::NoteMeta, bool), WebError> {
+    if !matches!(staff.user.role, Role::Admin | Role::Caseworker) {
+        return Err(WebError::Forbidden);
+    }
+    let meta = state
+        .store()
+        .note_meta(note_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let (_, rel) = relation(state, staff, &meta.case_id).await?;
+    require(staff, Act::Open, Subject::Case(rel))?;
+    let text = match meta.visibility {
+        reunite_domain::casework::NoteVisibility::Team => true,
+        reunite_domain::casework::NoteVisibility::Restricted => may(
+            staff,
+            Act::Open,
+            Subject::RestrictedNote {
+                author: meta.author == staff.user.id,
+                rel,
+            },
+        ),
+    };
+    Ok((meta, text))
+}
+
 /// Refuses (403) unless this staff member may open trips of the case `case_id` (on its
 /// team, or on travel duty).
 pub(crate) async fn trip_of_case(
@@ -268,7 +314,12 @@ mod tests {
             glass: true,
             ..NONE
         };
-        let subjects: [(&str, Subject); 16] = [
+        let sup = Relation {
+            team: true,
+            supervisor: true,
+            ..NONE
+        };
+        let subjects: [(&str, Subject); 20] = [
             ("assigned case", Subject::Case(assigned)),
             ("team case", Subject::Case(team)),
             ("glass case", Subject::Case(glass)),
@@ -285,6 +336,34 @@ mod tests {
             ("board", Subject::Trip),
             ("team trip", Subject::TripOf(team)),
             ("other trip", Subject::TripOf(NONE)),
+            (
+                "own restricted note",
+                Subject::RestrictedNote {
+                    author: true,
+                    rel: team,
+                },
+            ),
+            (
+                "team's restricted note",
+                Subject::RestrictedNote {
+                    author: false,
+                    rel: team,
+                },
+            ),
+            (
+                "supervised restricted note",
+                Subject::RestrictedNote {
+                    author: false,
+                    rel: sup,
+                },
+            ),
+            (
+                "glass restricted note",
+                Subject::RestrictedNote {
+                    author: false,
+                    rel: glass,
+                },
+            ),
         ];
         let o = true;
         let x = false;
@@ -295,43 +374,43 @@ mod tests {
         };
         // (role, reach, [open], [act for the mother], [approve], [break glass])
         #[rustfmt::skip]
-        type Row<'a> = (Role, &'a Reach, [bool; 16], [bool; 16], [bool; 16], [bool; 16]);
+        type Row<'a> = (Role, &'a Reach, [bool; 20], [bool; 20], [bool; 20], [bool; 20]);
         let table: [Row<'_>; 7] = [
             (
                 Role::Admin,
                 &no_duty,
-                [o, o, o, x, o, o, o, o, x, x, o, o, x, o, o, x],
-                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x],
-                [x; 16],
-                [x; 16],
+                [o, o, o, x, o, o, o, o, x, x, o, o, x, o, o, x, o, x, x, x],
+                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x, x, x, x, x],
+                [x; 20],
+                [x; 20],
             ),
             (
                 Role::Caseworker,
                 &no_duty,
-                [o, o, o, x, o, x, o, o, x, o, o, o, x, o, o, x],
-                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x],
-                [x, x, x, x, x, x, x, x, x, o, x, x, x, x, x, x],
-                [x, x, o, o, x, x, x, x, x, x, x, x, x, x, x, x],
+                [o, o, o, x, o, x, o, o, x, o, o, o, x, o, o, x, o, x, o, x],
+                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x, x, x, x, x],
+                [x, x, x, x, x, x, x, x, x, o, x, x, x, x, x, x, x, x, x, x],
+                [x, x, o, o, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
             ),
             (
                 Role::Caseworker,
                 &on_duty,
-                [o, o, o, x, o, x, o, o, x, o, o, o, o, o, o, o],
-                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x],
-                [x, x, x, x, x, x, x, x, x, o, x, x, x, x, x, x],
-                [x, x, o, o, x, x, x, x, x, x, x, x, x, x, x, x],
+                [o, o, o, x, o, x, o, o, x, o, o, o, o, o, o, o, o, x, o, x],
+                [o, o, x, x, x, x, x, o, x, x, x, x, x, x, x, x, x, x, x, x],
+                [x, x, x, x, x, x, x, x, x, o, x, x, x, x, x, x, x, x, x, x],
+                [x, x, o, o, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x],
             ),
-            (Role::Reviewer, &on_duty, [x; 16], [x; 16], [x; 16], [x; 16]),
+            (Role::Reviewer, &on_duty, [x; 20], [x; 20], [x; 20], [x; 20]),
             (
                 Role::Researcher,
                 &on_duty,
-                [x; 16],
-                [x; 16],
-                [x; 16],
-                [x; 16],
+                [x; 20],
+                [x; 20],
+                [x; 20],
+                [x; 20],
             ),
-            (Role::Member, &on_duty, [x; 16], [x; 16], [x; 16], [x; 16]),
-            (Role::Reviewer, &no_duty, [x; 16], [x; 16], [x; 16], [x; 16]),
+            (Role::Member, &on_duty, [x; 20], [x; 20], [x; 20], [x; 20]),
+            (Role::Reviewer, &no_duty, [x; 20], [x; 20], [x; 20], [x; 20]),
         ];
         for (role, reach, open, act, approve, glass_) in table {
             for (i, (name, subject)) in subjects.iter().enumerate() {

@@ -66,6 +66,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/postgres/0010_second_person.sql"),
     ),
     (
+        11,
+        "casework",
+        include_str!("../../migrations/sqlite/0011_casework.sql"),
+        include_str!("../../migrations/postgres/0011_casework.sql"),
+    ),
+    (
         12,
         "tasks",
         include_str!("../../migrations/sqlite/0012_tasks.sql"),

@@ -8,6 +8,7 @@ mod helpers;
 mod access;
 mod accounts;
 mod cases;
+mod casework;
 mod dna;
 mod intake;
 mod mirror_sync;

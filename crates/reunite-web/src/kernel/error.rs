@@ -100,6 +100,9 @@ impl From<reunite_store::StoreError> for WebError {
     fn from(e: reunite_store::StoreError) -> Self {
         match e {
             reunite_store::StoreError::NotFound => WebError::NotFound,
+            reunite_store::StoreError::Casework(
+                reunite_store::casework::CaseworkRefusal::Restricted,
+            ) => WebError::Forbidden,
             other => WebError::internal(other),
         }
     }

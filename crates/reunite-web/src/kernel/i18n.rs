@@ -29,7 +29,7 @@ macro_rules! locale_files {
 
 locale_files!(
     "common", "auth", "admin", "cases", "requests", "review", "member", "dna", "travel", "checkin",
-    "public", "access", "tasks",
+    "public", "access", "tasks", "casework",
 );
 
 type Catalog = HashMap<&'static str, &'static str>;

@@ -78,6 +78,12 @@ mod tests {
         check::<reunite_domain::ContactStatus>();
         check::<reunite_domain::Relation>();
         check::<reunite_domain::Calendar>();
+        check::<reunite_domain::casework::NoteKind>();
+        check::<reunite_domain::casework::NoteVisibility>();
+        check::<reunite_domain::casework::ServiceKind>();
+        check::<reunite_domain::casework::ServiceStatus>();
+        check::<reunite_domain::casework::ReferralOutcome>();
+        check::<reunite_domain::casework::SharedField>();
         check::<reunite_domain::review::MatchState>();
         check::<reunite_domain::dna::DnaStatus>();
         check::<reunite_domain::travel::TripStatus>();

@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod assignments;
 pub(crate) mod auth;
 pub(crate) mod cases;
+pub(crate) mod casework;
 pub(crate) mod dna;
 pub(crate) mod requests;
 pub(crate) mod review;
@@ -32,6 +33,7 @@ pub(crate) fn routes() -> Router<OfficeState> {
         .route("/office/audit", get(admin::audit))
         .merge(assignments::routes())
         .merge(cases::routes())
+        .merge(casework::routes())
         .merge(dna::routes())
         .merge(requests::routes())
         .merge(review::routes())

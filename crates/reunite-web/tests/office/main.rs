@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod cases;
+mod casework;
 mod client_limits;
 mod dashboard;
 mod dna;

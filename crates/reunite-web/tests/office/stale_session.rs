@@ -106,6 +106,8 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
         format!("/office/cases/{case_id}/member"),
         format!("/office/cases/{case_id}/tasks"),
         "/office/tasks".to_string(),
+        format!("/office/cases/{case_id}/notes"),
+        format!("/office/cases/{case_id}/services"),
         "/office/travel".to_string(),
         format!("/office/travel/trips/{trip_id}"),
         "/office/matches".to_string(),
@@ -132,6 +134,14 @@ async fn a_stale_session_sees_no_identifying_value_on_any_route() {
         (
             format!("/office/cases/{case_id}/tasks"),
             vec![("csrf", csrf.as_str()), ("due_on", "bad")],
+        ),
+        (
+            format!("/office/cases/{case_id}/notes"),
+            vec![("csrf", csrf.as_str()), ("noted_on", "bad")],
+        ),
+        (
+            format!("/office/cases/{case_id}/services"),
+            vec![("csrf", csrf.as_str()), ("kind", "bad")],
         ),
         // Without the confirmation box: the form comes back (422) with the trip on it.
         (
