@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod cases;
+mod casework;
 mod intake;
 mod office;
 mod travel;
