@@ -6,7 +6,7 @@
 
 use crate::helpers::apps::{self, TestApp};
 use crate::helpers::driver as browser;
-use crate::helpers::ui::{click_to, fill, text};
+use crate::helpers::ui::{click_to, fill, fits, shot, text};
 use fantoccini::Locator;
 use reunite_domain::{Case, CaseStatus, Clock, Lang, Name, Person, Role, UserId, Username};
 use reunite_store::{CaseActor, NewUser};
@@ -51,28 +51,6 @@ async fn sign_in(app: &TestApp, b: &fantoccini::Client, name: &str, secret: &[u8
     click_to(b, "#signin", "#signout").await;
 }
 
-/// No part of the page is wider than the window.
-async fn fits(b: &fantoccini::Client, what: &str) {
-    let w = b
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (w[0].as_i64().unwrap(), w[1].as_i64().unwrap());
-    assert!(
-        scroll <= inner,
-        "{what}: {scroll} px wide in a {inner} px window"
-    );
-}
-
-async fn shot(b: &fantoccini::Client, name: &str) {
-    let png = b.screenshot().await.unwrap();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::write(dir.join(format!("access-{name}.png")), png).unwrap();
-}
-
 #[tokio::test]
 async fn break_glass_at_360_px_and_the_assignment_page_names_no_one() {
     let app = TestApp::spawn().await;
@@ -111,7 +89,7 @@ async fn break_glass_at_360_px_and_the_assignment_page_names_no_one() {
     let page = b.source().await.unwrap();
     assert!(!page.contains(MOTHER));
     fits(b, "the break-glass form").await;
-    shot(b, "glass-form").await;
+    shot(b, "access-glass-form").await;
     // The reason field is reached and filled from the keyboard.
     fill(
         b,
@@ -123,7 +101,7 @@ async fn break_glass_at_360_px_and_the_assignment_page_names_no_one() {
     assert!(text(b, "main").await.contains(MOTHER));
     assert!(b.find(Locator::Css("#edit-case")).await.is_err());
     fits(b, "a case read under break-glass").await;
-    shot(b, "glass-case").await;
+    shot(b, "access-glass-case").await;
 
     // Her opening is on the case page for the case's own caseworker.
     let own_browser = browser::start(true).await;
@@ -136,7 +114,7 @@ async fn break_glass_at_360_px_and_the_assignment_page_names_no_one() {
     let listed = text(o, "#glass-list").await;
     assert!(listed.contains("other.cw") && listed.contains("residence is unclear"));
     fits(o, "the case page with its break-glass list").await;
-    shot(o, "glass-listed").await;
+    shot(o, "access-glass-listed").await;
 
     // The administrator's assignment page: numbers and dates, no name; fits the phone.
     let admin_browser = browser::start(true).await;
@@ -149,8 +127,8 @@ async fn break_glass_at_360_px_and_the_assignment_page_names_no_one() {
     let page = a.source().await.unwrap();
     assert!(page.contains("c-glass") && !page.contains(MOTHER));
     fits(a, "the assignment page").await;
-    shot(a, "assignments").await;
+    shot(a, "access-assignments").await;
     a.goto(&format!("{}/office/teams", app.base)).await.unwrap();
     fits(a, "the teams page").await;
-    shot(a, "teams").await;
+    shot(a, "access-teams").await;
 }

@@ -5,30 +5,9 @@
 
 use crate::helpers::apps::{self, TestApp};
 use crate::helpers::driver as browser;
-use crate::helpers::ui::{click, click_to, fill, text};
+use crate::helpers::ui::{click, click_to, fill, fits, shot, text};
 use reunite_domain::{Case, CaseStatus, Clock, Lang, Name, Person, Role, Username};
 use reunite_store::{CaseActor, NewUser};
-
-async fn fits(b: &fantoccini::Client, what: &str) {
-    let w = b
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (w[0].as_i64().unwrap(), w[1].as_i64().unwrap());
-    assert!(
-        scroll <= inner,
-        "{what}: {scroll} px wide in a {inner} px window"
-    );
-}
-
-async fn shot(b: &fantoccini::Client, name: &str) {
-    let png = b.screenshot().await.unwrap();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::write(dir.join(format!("casework-{name}.png")), png).unwrap();
-}
 
 /// A date input takes its value in the browser's locale when typed; set it as the form
 /// sends it.
@@ -115,7 +94,7 @@ async fn a_caseworker_adds_an_overdue_follow_up_and_a_restricted_note_at_360_px(
             .contains("Call her about the school papers")
     );
     fits(b, "the case's follow-ups").await;
-    shot(b, "tasks").await;
+    shot(b, "casework-tasks").await;
 
     // A restricted counselling note.
     b.goto(&format!("{}/office/cases/c-day/notes", app.base))
@@ -127,18 +106,18 @@ async fn a_caseworker_adds_an_overdue_follow_up_and_a_restricted_note_at_360_px(
     fill(b, "#text", "First session; she spoke about her son.").await;
     click_to(b, "#add-note", "#back-to-case").await;
     fits(b, "the case's notes").await;
-    shot(b, "notes").await;
+    shot(b, "casework-notes").await;
 
     // Her office home counts the overdue follow-up, and fits the phone.
     b.goto(&format!("{}/office", app.base)).await.unwrap();
     let overdue = text(b, "#dash-tasks-overdue").await;
     assert!(overdue.contains('1'), "{overdue}");
     fits(b, "the dashboard").await;
-    shot(b, "dashboard").await;
+    shot(b, "casework-dashboard").await;
 
     b.goto(&format!("{}/office/cases/c-day/services", app.base))
         .await
         .unwrap();
     fits(b, "the case's services").await;
-    shot(b, "services").await;
+    shot(b, "casework-services").await;
 }

@@ -10,8 +10,7 @@ use crate::OfficeState;
 use crate::extract::Staff;
 use crate::kernel::error::WebError;
 use crate::kernel::i18n::Tr;
-use crate::kernel::render::{Nav, enc, format_utc, render, render_status};
-use crate::office::cases::staff_names;
+use crate::kernel::render::{Nav, enc, render, render_status};
 use crate::policy::{self, Act, Subject};
 use askama::Template;
 use axum::Form;
@@ -20,7 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use reunite_domain::Place;
 use reunite_domain::review::{MatchState, Step};
-use reunite_store::{CaseActor, RequestPayload, StoreError};
+use reunite_store::StoreError;
 use serde::Deserialize;
 
 /// Administrative suffixes of Chinese place names: a province or autonomous region, and
@@ -102,49 +101,11 @@ async fn approval_page(
     error: Option<String>,
 ) -> Result<ApprovalPage, WebError> {
     let t = staff.t();
-    let store = state.store();
-    let c = store.candidate(id).await?;
-    let now = state.now();
-    let actor = staff.actor(state).await?;
+    let c = state.store().candidate(id).await?;
     // Both reads are audited by the store as sensitive reads; only the residence at
     // prefecture level leaves this function.
-    let opened = store
-        .intake_open(&c.summary.request_id, &actor, now)
-        .await?;
-    let payload = RequestPayload::parse(&opened.payload)
-        .ok_or_else(|| WebError::internal("request payload"))?;
-    let case = store
-        .read_case(
-            &c.summary.case_id,
-            &CaseActor::Staff(staff.user.id.clone()),
-            "approval",
-            now,
-        )
-        .await?
-        .case;
-    let names = staff_names(state).await?;
-    let who = |a: &str| -> String {
-        if a == "system" {
-            t.s("review.system").to_string()
-        } else if a == staff.user.id.0 {
-            t.s("case.me").to_string()
-        } else {
-            names.get(a).cloned().unwrap_or_else(|| a.to_string())
-        }
-    };
-    let steps = store
-        .candidate_steps(id)
-        .await?
-        .into_iter()
-        .map(|s| StepRow {
-            step: t.s(&format!("review.step.{}", s.step)),
-            to: MatchState::parse(&s.to).map(|m| t.label(m)).unwrap_or(""),
-            who: who(&s.actor),
-            at: format_utc(s.at),
-            // Notes may name people: the approver does not read them.
-            note: String::new(),
-        })
-        .collect();
+    let (payload, case) = super::open_both_sides(state, staff, &c, "approval").await?;
+    let steps = super::step_rows(state, staff, id, false).await?;
     let consent = c
         .facts
         .consent

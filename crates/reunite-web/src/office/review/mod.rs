@@ -324,18 +324,18 @@ struct Kept {
     notice: Option<&'static str>,
 }
 
-async fn view_page(
+/// Opens both sides of a match: the request (sealed to the office) and the case. Both are
+/// sensitive reads, audited by the store before anything is opened; `purpose` names the
+/// page in the case's audit event.
+async fn open_both_sides(
     state: &OfficeState,
     staff: &Staff,
-    id: &str,
-    kept: Kept,
-) -> Result<ViewPage, WebError> {
-    let t = staff.t();
+    c: &reunite_store::Candidate,
+    purpose: &str,
+) -> Result<(RequestPayload, reunite_domain::Case), WebError> {
     let store = state.store();
-    let c = store.candidate(id).await?;
-    let actor = staff.actor(state).await?;
     let now = state.now();
-    // Both sides are sensitive reads, audited by the store before anything is opened.
+    let actor = staff.actor(state).await?;
     let opened = store
         .intake_open(&c.summary.request_id, &actor, now)
         .await?;
@@ -345,11 +345,23 @@ async fn view_page(
         .read_case(
             &c.summary.case_id,
             &CaseActor::Staff(staff.user.id.clone()),
-            "match",
+            purpose,
             now,
         )
         .await?
         .case;
+    Ok((payload, case))
+}
+
+/// The steps of a match so far, in the reader's language, with who took each; the notes
+/// only with `notes` (they may name people: the second approver does not read them).
+async fn step_rows(
+    state: &OfficeState,
+    staff: &Staff,
+    id: &str,
+    notes: bool,
+) -> Result<Vec<StepRow>, WebError> {
+    let t = staff.t();
     let names = staff_names(state).await?;
     let who = |a: &str| -> String {
         if a == "system" {
@@ -360,7 +372,8 @@ async fn view_page(
             names.get(a).cloned().unwrap_or_else(|| a.to_string())
         }
     };
-    let steps = store
+    Ok(state
+        .store()
         .candidate_steps(id)
         .await?
         .into_iter()
@@ -369,9 +382,26 @@ async fn view_page(
             to: MatchState::parse(&s.to).map(|m| t.label(m)).unwrap_or(""),
             who: who(&s.actor),
             at: format_utc(s.at),
-            note: s.note.map(|n| n.as_str().to_string()).unwrap_or_default(),
+            note: if notes {
+                s.note.map(|n| n.as_str().to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            },
         })
-        .collect();
+        .collect())
+}
+
+async fn view_page(
+    state: &OfficeState,
+    staff: &Staff,
+    id: &str,
+    kept: Kept,
+) -> Result<ViewPage, WebError> {
+    let t = staff.t();
+    let store = state.store();
+    let c = store.candidate(id).await?;
+    let (payload, case) = open_both_sides(state, staff, &c, "match").await?;
+    let steps = step_rows(state, staff, id, true).await?;
     let acts = policy::acts_for_mother(state, staff, &c.summary.case_id).await?;
     // The verifier is never offered what the rules would refuse her: the approval, and
     // recording the mother's answer.

@@ -56,3 +56,27 @@ pub async fn assert_exit_first(b: &Client) {
         .unwrap();
     assert_eq!(first.attr("id").await.unwrap().as_deref(), Some("exit"));
 }
+
+/// Asserts that no part of the page is wider than the window (a phone must not scroll
+/// sideways).
+pub async fn fits(b: &Client, what: &str) {
+    let w = b
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (w[0].as_i64().unwrap(), w[1].as_i64().unwrap());
+    assert!(
+        scroll <= inner,
+        "{what}: {scroll} px wide in a {inner} px window"
+    );
+}
+
+/// Saves a screenshot as `<name>.png` in the target directory, for people to look at.
+pub async fn shot(b: &Client, name: &str) {
+    let png = b.screenshot().await.unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
